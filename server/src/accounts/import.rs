@@ -1,0 +1,123 @@
+//! Bulk company accounts from the Excel sheet regiments fill in (SPEC §2).
+
+use async_graphql::{Context, Object, Result, SimpleObject, Upload};
+use chrono::Utc;
+use cotton_domain::orgs::{self as rules, OrgKind, Role};
+
+use super::NewAccount;
+use crate::auth;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::files::{self, SheetRow};
+use crate::graphql::CtxExt;
+use crate::state::AppState;
+
+pub const COMPANY_ACCOUNTS_HEADER: [&str; 5] = ["团场编码", "连队编码", "连队名称", "账号", "初始密码"];
+
+#[derive(SimpleObject, Debug, Clone)]
+pub struct ImportRowResult {
+    pub row: i32,
+    /// `created`, `updated`, `skipped` or `failed`.
+    pub status: String,
+    pub message: Option<String>,
+}
+
+#[derive(SimpleObject, Debug, Clone, Default)]
+pub struct ImportReport {
+    pub created: i32,
+    pub updated: i32,
+    pub skipped: i32,
+    pub failed: i32,
+    pub rows: Vec<ImportRowResult>,
+}
+
+impl ImportReport {
+    pub fn push(&mut self, row: i32, status: &str, message: Option<String>) {
+        match status {
+            "created" => self.created += 1,
+            "updated" => self.updated += 1,
+            "skipped" => self.skipped += 1,
+            _ => self.failed += 1,
+        }
+        self.rows.push(ImportRowResult { row, status: status.to_string(), message });
+    }
+}
+
+#[derive(Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Platform admin: creates company orgs and accounts from the regiments' sheet.
+    /// Columns: 团场编码 | 连队编码 | 连队名称 | 账号 | 初始密码 (“自动生成” or empty generates one).
+    async fn import_company_accounts(&self, ctx: &Context<'_>, file: Upload) -> Result<ImportReport> {
+        let me = ctx.principal()?;
+        if me.role != Role::PlatformAdmin {
+            return Err(AppError::forbidden().into());
+        }
+        let (_, bytes) = files::read_upload(ctx, &file)?;
+        let rows = files::read_xlsx(bytes, &COMPANY_ACCOUNTS_HEADER)?;
+        let state = ctx.state();
+        let mut conn = state.db.write().await?;
+        let mut report = ImportReport::default();
+        for row in &rows {
+            match import_row(state, &mut conn, row).await {
+                Ok((status, message)) => report.push(row.row, status, message),
+                Err(e) if matches!(e, AppError::Database(_) | AppError::Internal(_) | AppError::Unavailable(_)) => {
+                    return Err(e.into());
+                }
+                Err(e) => report.push(row.row, "failed", Some(e.message())),
+            }
+        }
+        Ok(report)
+    }
+}
+
+async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppResult<(&'static str, Option<String>)> {
+    let regiment_code = row.cell(0);
+    let company_code = rules::validate_org_code(row.cell(1))?;
+    let company_name = rules::validate_name(row.cell(2), "连队名称")?;
+    let username = rules::validate_username(row.cell(3))?;
+    let given = row.cell(4);
+    let generated = given.is_empty() || given == "自动生成" || given.eq_ignore_ascii_case("generate");
+    let password = if generated { auth::generate_password() } else { given.to_string() };
+    rules::validate_password(&password)?;
+
+    let regiment = crate::orgs::find_by_code(conn, regiment_code)
+        .await?
+        .filter(|o| o.kind() == OrgKind::Regiment)
+        .ok_or_else(|| AppError::Validation(format!("团场编码 {regiment_code} 不存在")))?;
+    if super::find_by_username(conn, &username).await?.is_some() {
+        return Ok(("skipped", Some(format!("账号 {username} 已存在"))));
+    }
+    let company = match crate::orgs::find_by_code(conn, &company_code).await? {
+        Some(org) if org.kind() == OrgKind::Company && org.parent_id == Some(regiment.id) => org,
+        Some(_) => return Err(AppError::Validation(format!("连队编码 {company_code} 已被其他机构使用"))),
+        None => {
+            let (org, event) = crate::orgs::graphql::create_org_tx(
+                conn,
+                OrgKind::Company,
+                &company_code,
+                &company_name,
+                Some(regiment.id),
+                Some(regiment.id),
+            )
+            .await?;
+            state.bus.committed(event);
+            org
+        }
+    };
+    let hash = auth::hash_password(password.clone()).await?;
+    NewAccount {
+        username: &username,
+        password_hash: &hash,
+        role: Role::Company.as_str(),
+        org_id: Some(company.id),
+        phone: None,
+        display_name: Some(&company.name),
+        created_at: Utc::now().naive_utc(),
+    }
+    .insert(conn)
+    .await?;
+    Ok(("created", generated.then(|| format!("初始密码：{password}"))))
+}

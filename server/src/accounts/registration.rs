@@ -1,0 +1,257 @@
+//! Self-service: SMS codes, group initiators registering by phone, ginning
+//! enterprises registering as `qts<code>`.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{Duration, NaiveDateTime, Utc};
+use cotton_domain::identity::validate_mobile;
+use cotton_domain::orgs::{self as rules, OrgKind, Role};
+use crate::db::prelude::*;
+use rand::Rng;
+
+use super::graphql::AuthPayload;
+use super::sessions;
+use super::{AccountRow, NewAccount};
+use crate::auth;
+use crate::db::DbConn;
+use crate::db::schema::{accounts, orgs, sms_codes};
+use crate::error::{AppError, AppResult};
+use crate::events::{Event, EventTopic, StageEvent};
+use crate::graphql::{CtxExt, parse_id};
+use crate::orgs::{NewOrg, OrgRow};
+
+pub const CODE_TTL_MINUTES: i64 = 5;
+pub const MIN_INTERVAL_SECS: i64 = 60;
+pub const MAX_PER_DAY: i64 = 10;
+/// Wrong guesses before a code is burnt.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sms_codes)]
+struct CodeRow {
+    id: i64,
+    code_hash: String,
+    attempts: i32,
+}
+
+fn code_hash(phone: &str, code: &str) -> String {
+    auth::sha256_hex(&format!("{phone}:{}", code.trim()))
+}
+
+pub async fn send_code(state: &crate::state::AppState, phone: &str) -> AppResult<()> {
+    let phone = validate_mobile(phone)?;
+    let now = Utc::now().naive_utc();
+    let mut conn = state.db.write().await?;
+    let recent: Vec<NaiveDateTime> = db_run!(conn: {
+        sms_codes::table
+            .filter(sms_codes::phone.eq(&phone))
+            .filter(sms_codes::created_at.gt(now - Duration::hours(24)))
+            .select(sms_codes::created_at)
+            .order(sms_codes::created_at.desc())
+            .load(conn)
+            .await?
+    });
+    if let Some(last) = recent.first() {
+        let wait = MIN_INTERVAL_SECS - (now - *last).num_seconds();
+        if wait > 0 {
+            return Err(AppError::RateLimited(format!("验证码发送过于频繁，请 {wait} 秒后再试")));
+        }
+    }
+    if recent.len() as i64 >= MAX_PER_DAY {
+        return Err(AppError::RateLimited("该手机号今日验证码发送次数已达上限".into()));
+    }
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+    let row = (
+        sms_codes::phone.eq(&phone),
+        sms_codes::code_hash.eq(code_hash(&phone, &code)),
+        sms_codes::created_at.eq(now),
+        sms_codes::expires_at.eq(now + Duration::minutes(CODE_TTL_MINUTES)),
+        sms_codes::attempts.eq(0),
+    );
+    db_run!(conn: {
+        diesel::insert_into(sms_codes::table).values(row).execute(conn).await?;
+    });
+    drop(conn);
+    state.sms.send_code(&phone, &code).await.map_err(|e| AppError::Unavailable(format!("短信发送失败：{e}")))
+}
+
+/// Checks `code` for `phone` and marks it used. Wrong guesses count against the
+/// newest code and burn it after [`MAX_ATTEMPTS`].
+pub async fn consume_code(conn: &mut DbConn, phone: &str, code: &str) -> AppResult<()> {
+    let now = Utc::now().naive_utc();
+    let live: Vec<CodeRow> = db_run!(conn: {
+        sms_codes::table
+            .filter(sms_codes::phone.eq(phone))
+            .filter(sms_codes::used_at.is_null())
+            .filter(sms_codes::expires_at.gt(now))
+            .filter(sms_codes::attempts.lt(MAX_ATTEMPTS))
+            .select(CodeRow::as_select())
+            .order(sms_codes::created_at.desc())
+            .load(conn)
+            .await?
+    });
+    let wanted = code_hash(phone, code);
+    if let Some(hit) = live.iter().find(|c| c.code_hash == wanted) {
+        let claimed = db_run!(conn: {
+            diesel::update(sms_codes::table.find(hit.id).filter(sms_codes::used_at.is_null()))
+                .set(sms_codes::used_at.eq(now))
+                .execute(conn)
+                .await?
+        });
+        if claimed == 1 {
+            return Ok(());
+        }
+    } else if let Some(newest) = live.first() {
+        db_run!(conn: {
+            diesel::update(sms_codes::table.find(newest.id))
+                .set(sms_codes::attempts.eq(newest.attempts + 1))
+                .execute(conn)
+                .await?;
+        });
+    }
+    Err(AppError::Validation("验证码错误或已失效，请重新获取".into()))
+}
+
+#[derive(Default)]
+pub struct RegistrationQuery;
+
+#[Object]
+impl RegistrationQuery {
+    /// Dev/demo mode only: the codes the log sender has "sent" to this number, newest first.
+    async fn dev_sms_codes(&self, ctx: &Context<'_>, phone: String) -> Result<Vec<String>> {
+        let state = ctx.state();
+        if !state.config.dev_mode {
+            return Err(AppError::Forbidden("仅开发或演示模式可查看验证码".into()).into());
+        }
+        Ok(state.sms.sent_codes(phone.trim()).unwrap_or_default())
+    }
+}
+
+#[derive(Default)]
+pub struct RegistrationMutation;
+
+#[Object]
+impl RegistrationMutation {
+    /// Sends a 6-digit code (valid 5 minutes, single use; 1 a minute, 10 a day per number).
+    async fn send_sms_code(&self, ctx: &Context<'_>, phone: String) -> Result<bool> {
+        send_code(ctx.state(), &phone).await?;
+        Ok(true)
+    }
+
+    /// A group initiator registers with phone + SMS code under a regiment or company.
+    async fn register_initiator(
+        &self,
+        ctx: &Context<'_>,
+        phone: String,
+        code: String,
+        password: String,
+        name: String,
+        org_id: ID,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let phone = validate_mobile(&phone)?;
+        let name = rules::validate_name(&name, "姓名")?;
+        rules::validate_password(&password)?;
+        let org_id = parse_id(&org_id, "所属团场或连队")?;
+        let mut conn = state.db.write().await?;
+        let org = crate::orgs::require(&mut conn, org_id).await?;
+        if !matches!(org.kind(), OrgKind::Regiment | OrgKind::Company) {
+            return Err(AppError::Validation("组团发起人须选择所属团场或连队".into()).into());
+        }
+        if username_taken(&mut conn, &phone).await? {
+            return Err(AppError::Conflict(format!("手机号 {phone} 已注册，请直接登录")).into());
+        }
+        consume_code(&mut conn, &phone, &code).await?;
+        let hash = auth::hash_password(password).await?;
+        let account = NewAccount {
+            username: &phone,
+            password_hash: &hash,
+            role: Role::Initiator.as_str(),
+            org_id: Some(org.id),
+            phone: Some(&phone),
+            display_name: Some(&name),
+            created_at: Utc::now().naive_utc(),
+        }
+        .insert(&mut conn)
+        .await?;
+        Ok(sessions::start_session(state, &mut conn, account).await?.into())
+    }
+
+    /// A ginning enterprise registers itself; its account name is `qts` + enterprise code.
+    async fn register_enterprise(
+        &self,
+        ctx: &Context<'_>,
+        enterprise_code: String,
+        name: String,
+        regiment_id: ID,
+        password: String,
+        phone: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let code = rules::validate_org_code(&enterprise_code)?;
+        let name = rules::validate_name(&name, "企业名称")?;
+        let phone = validate_mobile(&phone)?;
+        rules::validate_password(&password)?;
+        let regiment_id = parse_id(&regiment_id, "所属团场")?;
+        let username = rules::enterprise_username(&code);
+        let mut conn = state.db.write().await?;
+        let regiment = crate::orgs::require(&mut conn, regiment_id).await?;
+        if regiment.kind() != OrgKind::Regiment {
+            return Err(AppError::Validation("加工企业须选择所属团场".into()).into());
+        }
+        if username_taken(&mut conn, &username).await? || crate::orgs::find_by_code(&mut conn, &code).await?.is_some() {
+            return Err(AppError::Conflict(format!("企业编码 {code} 已注册，请使用账号 {username} 登录")).into());
+        }
+        let hash = auth::hash_password(password).await?;
+        let now = Utc::now().naive_utc();
+        let new_org = NewOrg {
+            kind: OrgKind::Enterprise.as_str(),
+            code: &code,
+            name: &name,
+            parent_id: Some(regiment.id),
+            regiment_id: Some(regiment.id),
+            created_at: now,
+        };
+        let result: AppResult<(AccountRow, Event)> = db_run!(conn: {
+            conn.transaction(async |conn| {
+                let org = diesel::insert_into(orgs::table)
+                    .values(&new_org)
+                    .returning(OrgRow::as_returning())
+                    .get_result(conn)
+                    .await?;
+                let account = NewAccount {
+                    username: &username,
+                    password_hash: &hash,
+                    role: Role::Enterprise.as_str(),
+                    org_id: Some(org.id),
+                    phone: Some(&phone),
+                    display_name: Some(&name),
+                    created_at: now,
+                };
+                let account = diesel::insert_into(accounts::table)
+                    .values(&account)
+                    .returning(AccountRow::as_returning())
+                    .get_result(conn)
+                    .await?;
+                let mut event = Event::new(EventTopic::OrgCreated);
+                event.region_id = Some(regiment.id);
+                event.enterprise_id = Some(org.id);
+                conn.stage_event(&event).await?;
+                Ok::<_, AppError>((account, event))
+            })
+            .await
+        });
+        let (account, event) = result.map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::Conflict(format!("企业编码 {code} 已注册，请使用账号 {username} 登录"))
+            } else {
+                e
+            }
+        })?;
+        state.bus.committed(event);
+        Ok(sessions::start_session(state, &mut conn, account).await?.into())
+    }
+}
+
+async fn username_taken(conn: &mut DbConn, username: &str) -> AppResult<bool> {
+    Ok(super::find_by_username(conn, username).await?.is_some())
+}

@@ -1,0 +1,191 @@
+//! Sessions: login throttling, access + refresh token issue, refresh rotation with
+//! reuse detection (a refresh token presented twice revokes its whole family).
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use crate::db::prelude::*;
+
+use super::AccountRow;
+use crate::auth::{self, Principal};
+use crate::db::DbConn;
+use crate::db::schema::{login_attempts, refresh_tokens};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Consecutive failures before the account name is locked, and for how long.
+pub const MAX_FAILURES: i32 = 5;
+pub const LOCK_MINUTES: i64 = 15;
+
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub account: AccountRow,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = login_attempts)]
+struct Attempts {
+    failures: i32,
+    last_failure_at: NaiveDateTime,
+    locked_until: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+struct RefreshRow {
+    id: i64,
+    account_id: i64,
+    family: String,
+    expires_at: NaiveDateTime,
+    used_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+/// A hash of a known-format Argon2 string, verified when the user does not exist
+/// so that a wrong name costs as long as a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Z1eDzZ0tqtB0eN5wS0ZkJ6U6n7s2bX1gFJ1V0lq2nA";
+
+pub async fn login(state: &AppState, username: &str, password: &str) -> AppResult<Session> {
+    let username = username.trim();
+    let now = Utc::now().naive_utc();
+    let mut conn = state.db.write().await?;
+    let attempts: Option<Attempts> = db_run!(conn: {
+        login_attempts::table.find(username).select(Attempts::as_select()).first(conn).await.optional()?
+    });
+    if let Some(locked) = attempts.as_ref().and_then(|a| a.locked_until).filter(|l| *l > now) {
+        let minutes = ((locked - now).num_seconds() + 59) / 60;
+        return Err(AppError::RateLimited(format!("登录失败次数过多，请 {minutes} 分钟后再试")));
+    }
+    let account = super::find_by_username(&mut conn, username).await?;
+    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.into());
+    if !auth::verify_password(password.to_string(), hash).await || account.is_none() {
+        crate::metrics::LOGIN_FAILURES.inc();
+        // A failure older than the lock window starts a fresh count.
+        let previous = attempts
+            .filter(|a| now.signed_duration_since(a.last_failure_at) < Duration::minutes(LOCK_MINUTES))
+            .map(|a| a.failures)
+            .unwrap_or(0);
+        let failures = previous + 1;
+        let locked_until = (failures >= MAX_FAILURES).then(|| now + Duration::minutes(LOCK_MINUTES));
+        let row = (
+            login_attempts::username.eq(username),
+            login_attempts::failures.eq(failures),
+            login_attempts::last_failure_at.eq(now),
+            login_attempts::locked_until.eq(locked_until),
+        );
+        db_run!(conn: {
+            diesel::insert_into(login_attempts::table)
+                .values(row)
+                .on_conflict(login_attempts::username)
+                .do_update()
+                .set((
+                    login_attempts::failures.eq(failures),
+                    login_attempts::last_failure_at.eq(now),
+                    login_attempts::locked_until.eq(locked_until),
+                ))
+                .execute(conn)
+                .await?;
+        });
+        drop(conn);
+        // Slow down guessing: each consecutive failure waits a little longer.
+        tokio::time::sleep(std::time::Duration::from_millis(150 * failures.min(6) as u64)).await;
+        return Err(AppError::Unauthenticated("用户名或密码错误".into()));
+    }
+    let account = account.expect("checked above");
+    if attempts.is_some() {
+        db_run!(conn: {
+            diesel::delete(login_attempts::table.find(username)).execute(conn).await?;
+        });
+    }
+    start_session(state, &mut conn, account).await
+}
+
+/// Issues an access token and a refresh token of a new family.
+pub async fn start_session(state: &AppState, conn: &mut DbConn, account: AccountRow) -> AppResult<Session> {
+    let family = auth::random_token(24);
+    issue(state, conn, account, &family).await
+}
+
+async fn issue(state: &AppState, conn: &mut DbConn, account: AccountRow, family: &str) -> AppResult<Session> {
+    let principal: Principal = super::principal_of(conn, &account).await?;
+    let now = Utc::now();
+    let (access_token, expires_at) = state.keys.issue_access(&principal, now)?;
+    let refresh_token = auth::random_token(48);
+    let expires = now.naive_utc() + Duration::from_std(state.keys.refresh_ttl).map_err(AppError::internal)?;
+    let row = (
+        refresh_tokens::account_id.eq(account.id),
+        refresh_tokens::family.eq(family),
+        refresh_tokens::token_hash.eq(auth::sha256_hex(&refresh_token)),
+        refresh_tokens::created_at.eq(now.naive_utc()),
+        refresh_tokens::expires_at.eq(expires),
+    );
+    db_run!(conn: {
+        diesel::insert_into(refresh_tokens::table).values(row).execute(conn).await?;
+    });
+    Ok(Session { access_token, refresh_token, expires_at, account })
+}
+
+pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
+    let hash = auth::sha256_hex(token.trim());
+    let now = Utc::now().naive_utc();
+    let mut conn = state.db.write().await?;
+    let row: Option<RefreshRow> = db_run!(conn: {
+        refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(&hash))
+            .select(RefreshRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+    });
+    let Some(row) = row else {
+        return Err(AppError::Unauthenticated("刷新凭证无效，请重新登录".into()));
+    };
+    if row.revoked_at.is_some() {
+        return Err(AppError::Unauthenticated("刷新凭证已失效，请重新登录".into()));
+    }
+    if row.expires_at <= now {
+        return Err(AppError::Unauthenticated("刷新凭证已过期，请重新登录".into()));
+    }
+    // Mark used only if nobody did it first: a second presenter is a replay.
+    let claimed = if row.used_at.is_none() {
+        db_run!(conn: {
+            diesel::update(refresh_tokens::table.find(row.id).filter(refresh_tokens::used_at.is_null()))
+                .set(refresh_tokens::used_at.eq(now))
+                .execute(conn)
+                .await?
+        })
+    } else {
+        0
+    };
+    if claimed == 0 {
+        revoke_family(&mut conn, &row.family, now).await?;
+        tracing::warn!(account_id = row.account_id, "refresh token reused; session family revoked");
+        return Err(AppError::Unauthenticated("刷新凭证已被使用，为安全起见请重新登录".into()));
+    }
+    let account = super::find(&mut conn, row.account_id)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("账号不存在".into()))?;
+    issue(state, &mut conn, account, &row.family).await
+}
+
+async fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> AppResult<()> {
+    db_run!(conn: {
+        diesel::update(refresh_tokens::table.filter(refresh_tokens::family.eq(family)).filter(refresh_tokens::revoked_at.is_null()))
+            .set(refresh_tokens::revoked_at.eq(now))
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}
+
+/// After a password change every existing session must sign in again.
+pub async fn revoke_all(conn: &mut DbConn, account_id: i64) -> AppResult<()> {
+    let now = Utc::now().naive_utc();
+    db_run!(conn: {
+        diesel::update(refresh_tokens::table.filter(refresh_tokens::account_id.eq(account_id)).filter(refresh_tokens::revoked_at.is_null()))
+            .set(refresh_tokens::revoked_at.eq(now))
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Run-time configuration, from flags and environment (see the README's table).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub listen: String,
+    /// `--dev` / `--demo`: exposes `devSmsCodes` and friendlier diagnostics.
+    pub dev_mode: bool,
+    pub demo: bool,
+    pub jwt_secret: Option<String>,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+impl Config {
+    pub fn from_env(database_url: Option<String>) -> Self {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let num = |k: &str, d: u64| env(k).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(d);
+        Config {
+            database_url,
+            data_dir: env("COTTON_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
+            listen: env("COTTON_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            dev_mode: false,
+            demo: false,
+            jwt_secret: env("COTTON_JWT_SECRET"),
+            access_ttl: Duration::from_secs(num("COTTON_ACCESS_TTL_SECS", 900).clamp(1, 3600)),
+            refresh_ttl: Duration::from_secs(num("COTTON_REFRESH_TTL_DAYS", 30) * 86_400),
+            max_depth: num("COTTON_MAX_DEPTH", 12) as usize,
+            max_complexity: num("COTTON_MAX_COMPLEXITY", 5_000) as usize,
+            introspection: env("COTTON_INTROSPECTION").map(|v| v != "off" && v != "false" && v != "0").unwrap_or(true),
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Storage: embedded SQLite by default, PostgreSQL when `DATABASE_URL=postgres://…`.
+//!
+//! Both backends are compiled in and picked at run time (Vaultwarden's pattern):
+//! [`DbPool`] is an enum of bb8 pools, and [`db_run!`] expands one query block per
+//! backend, so every query is type-checked against both. `diesel_async::RunQueryDsl`
+//! is imported only inside that macro: in scope elsewhere it shadows
+//! async-graphql's `execute`.
+
+/// Runs a block once per backend with `$conn` bound to that backend's connection
+/// and `diesel_async::RunQueryDsl` in scope.
+#[macro_export]
+macro_rules! db_run {
+    ($conn:ident: $body:block) => {
+        match $conn.backend() {
+            $crate::db::DbConn::Sqlite($conn) => {
+                #[allow(unused_imports)]
+                use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
+                let $conn: &mut $crate::db::SqliteConn = &mut **$conn;
+                $body
+            }
+            $crate::db::DbConn::Postgres($conn) => {
+                #[allow(unused_imports)]
+                use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
+                let $conn: &mut $crate::db::PgConn = &mut **$conn;
+                $body
+            }
+        }
+    };
+}
+
+pub mod decimal;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::FutureExt;
+
+pub use decimal::Dec;
+
+/// diesel's query-building traits without `diesel::RunQueryDsl`, which would clash
+/// with `diesel_async::RunQueryDsl` inside [`db_run!`].
+pub mod prelude {
+    pub use diesel::{
+        BoolExpressionMethods, ExpressionMethods, Insertable, JoinOnDsl, NullableExpressionMethods,
+        OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper, TextExpressionMethods,
+        AsChangeset,
+    };
+}
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type PgConn = AsyncPgConnection;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Per-connection SQLite settings: WAL so readers never block the writer, a busy
+/// timeout instead of immediate SQLITE_BUSY, and foreign keys (off by default in SQLite).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `sqlite://PATH` (relative or absolute), `postgres://…` / `postgresql://…`;
+    /// `None` means the embedded default `<data_dir>/cotton-trace.db`.
+    pub fn parse(url: Option<&str>, data_dir: &Path) -> Result<Self, String> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(DatabaseUrl::Sqlite(data_dir.join("cotton-trace.db")));
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err("DATABASE_URL 缺少 SQLite 文件路径".into());
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err(format!("不支持的 DATABASE_URL：{url}（应为 sqlite://路径 或 postgres://…）"))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// The connection pools. SQLite gets a separate single-connection writer pool:
+/// SQLite allows one writer at a time, and queueing writers here is cheaper and
+/// deadlock-free compared to upgrading read locks inside the database.
+#[derive(Clone)]
+pub enum DbPool {
+    Sqlite { read: Pool<SqliteConn>, write: Pool<SqliteConn> },
+    Postgres { pool: Pool<PgConn>, url: String },
+}
+
+pub enum DbConn {
+    Sqlite(PooledConnection<'static, SqliteConn>),
+    Postgres(PooledConnection<'static, PgConn>),
+}
+
+impl DbConn {
+    /// Lets [`db_run!`] take an owned `DbConn` or a `&mut DbConn` alike.
+    pub fn backend(&mut self) -> &mut DbConn {
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("{0}")]
+    Config(String),
+    #[error("无法连接数据库：{0}")]
+    Connect(String),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(String),
+}
+
+fn sqlite_manager(path: &Path) -> AsyncDieselConnectionManager<SqliteConn> {
+    let mut config = ManagerConfig::<SqliteConn>::default();
+    config.custom_setup = Box::new(|url: &str| {
+        let url = url.to_string();
+        async move {
+            let conn = tokio::task::spawn_blocking(move || {
+                use diesel::Connection;
+                let mut conn = SqliteConnection::establish(&url)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok::<_, diesel::ConnectionError>(conn)
+            })
+            .await
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))??;
+            Ok(SyncConnectionWrapper::new(conn))
+        }
+        .boxed()
+    });
+    AsyncDieselConnectionManager::new_with_config(path.to_string_lossy().to_string(), config)
+}
+
+impl DbPool {
+    /// Opens the pool and applies pending migrations.
+    pub async fn connect(url: &DatabaseUrl) -> Result<DbPool, DbSetupError> {
+        let pool = match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        DbSetupError::Config(format!("无法创建数据目录 {}：{e}", dir.display()))
+                    })?;
+                }
+                // Migrate (and so create the file, switch to WAL) before the pools open.
+                run_sqlite_migrations(path).await?;
+                let write = Pool::builder()
+                    .max_size(1)
+                    .connection_timeout(Duration::from_secs(30))
+                    .build(sqlite_manager(path))
+                    .await
+                    .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+                let read = Pool::builder()
+                    .max_size(8)
+                    .connection_timeout(Duration::from_secs(10))
+                    .build(sqlite_manager(path))
+                    .await
+                    .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+                DbPool::Sqlite { read, write }
+            }
+            DatabaseUrl::Postgres(url) => {
+                run_postgres_migrations(url).await?;
+                let pool = Pool::builder()
+                    .max_size(16)
+                    .connection_timeout(Duration::from_secs(10))
+                    .build(AsyncDieselConnectionManager::<PgConn>::new(url.clone()))
+                    .await
+                    .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+                DbPool::Postgres { pool, url: url.clone() }
+            }
+        };
+        Ok(pool)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbPool::Sqlite { .. } => "sqlite",
+            DbPool::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<DbConn, crate::error::AppError> {
+        match self {
+            DbPool::Sqlite { read, .. } => Ok(DbConn::Sqlite(read.get_owned().await.map_err(pool_err)?)),
+            DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pool.get_owned().await.map_err(pool_err)?)),
+        }
+    }
+
+    /// A connection for writes (on SQLite, the single writer).
+    pub async fn write(&self) -> Result<DbConn, crate::error::AppError> {
+        match self {
+            DbPool::Sqlite { write, .. } => Ok(DbConn::Sqlite(write.get_owned().await.map_err(pool_err)?)),
+            DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pool.get_owned().await.map_err(pool_err)?)),
+        }
+    }
+
+    /// Is the database reachable right now? (`/readyz`)
+    pub async fn ping(&self) -> bool {
+        let Ok(mut conn) = self.read().await else { return false };
+        let ok: Result<(), diesel::result::Error> = db_run!(conn: {
+            diesel::sql_query("SELECT 1").execute(conn).await.map(|_| ())
+        });
+        ok.is_ok()
+    }
+}
+
+fn pool_err<E: std::fmt::Display>(e: E) -> crate::error::AppError {
+    crate::error::AppError::Unavailable(format!("数据库暂不可用：{e}"))
+}
+
+async fn run_sqlite_migrations(path: &Path) -> Result<(), DbSetupError> {
+    let path = path.to_string_lossy().to_string();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = SqliteConnection::establish(&path).map_err(|e| DbSetupError::Connect(e.to_string()))?;
+        conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| DbSetupError::Connect(e.to_string()))?;
+        conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| DbSetupError::Migrate(e.to_string()))
+    })
+    .await
+    .map_err(|e| DbSetupError::Migrate(e.to_string()))?
+}
+
+async fn run_postgres_migrations(url: &str) -> Result<(), DbSetupError> {
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = AsyncConnectionWrapper::<PgConn>::establish(&url)
+            .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+        // Two instances starting together must not migrate at once.
+        conn.batch_execute("SELECT pg_advisory_lock(72710501)")
+            .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+        let result = conn
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|_| ())
+            .map_err(|e| DbSetupError::Migrate(e.to_string()));
+        let _ = conn.batch_execute("SELECT pg_advisory_unlock(72710501)");
+        result
+    })
+    .await
+    .map_err(|e| DbSetupError::Migrate(e.to_string()))?
+}
+

@@ -1,0 +1,120 @@
+//! `serve --demo`: a small realistic data set, loaded once per database.
+
+use chrono::Utc;
+use cotton_domain::orgs::{OrgKind, Role};
+use crate::db::prelude::*;
+
+use crate::accounts::NewAccount;
+use crate::auth;
+use crate::db::schema::{accounts, app_meta};
+use crate::error::AppResult;
+use crate::orgs::graphql::create_org_tx;
+use crate::state::AppState;
+
+pub const DEMO_PASSWORD: &str = "Cotton@2026";
+/// The platform admin the demo creates when the database has none yet.
+pub const DEMO_ADMIN_PASSWORD: &str = "Admin@2026";
+
+/// (username, role, org code) of every demo account.
+pub const DEMO_ACCOUNTS: [(&str, Role, &str); 8] = [
+    ("tuan1", Role::Regiment, "XJBT-01-01"),
+    ("tuan2", Role::Regiment, "XJBT-01-02"),
+    ("lian11", Role::Company, "XJBT-01-01-01"),
+    ("lian12", Role::Company, "XJBT-01-01-02"),
+    ("lian21", Role::Company, "XJBT-01-02-01"),
+    ("lian22", Role::Company, "XJBT-01-02-02"),
+    ("qts65001", Role::Enterprise, "65001"),
+    ("qts65002", Role::Enterprise, "65002"),
+];
+
+/// (kind, code, name, parent code)
+const DEMO_ORGS: [(OrgKind, &str, &str, Option<&str>); 10] = [
+    (OrgKind::Corps, "XJBT", "新疆生产建设兵团", None),
+    (OrgKind::Division, "XJBT-01", "第一师", Some("XJBT")),
+    (OrgKind::Regiment, "XJBT-01-01", "第一师一团", Some("XJBT-01")),
+    (OrgKind::Regiment, "XJBT-01-02", "第一师二团", Some("XJBT-01")),
+    (OrgKind::Company, "XJBT-01-01-01", "一团一连", Some("XJBT-01-01")),
+    (OrgKind::Company, "XJBT-01-01-02", "一团二连", Some("XJBT-01-01")),
+    (OrgKind::Company, "XJBT-01-02-01", "二团一连", Some("XJBT-01-02")),
+    (OrgKind::Company, "XJBT-01-02-02", "二团二连", Some("XJBT-01-02")),
+    (OrgKind::Enterprise, "65001", "一团棉花加工厂", Some("XJBT-01-01")),
+    (OrgKind::Enterprise, "65002", "二团金丰棉业有限公司", Some("XJBT-01-02")),
+];
+
+/// Loads the demo data unless this database has it already. Returns whether it loaded.
+pub async fn load(state: &AppState) -> AppResult<bool> {
+    let mut conn = state.db.write().await?;
+    let loaded: Option<String> = db_run!(conn: {
+        app_meta::table.find("demo_loaded").select(app_meta::value).first(conn).await.optional()?
+    });
+    if loaded.is_some() {
+        return Ok(false);
+    }
+    for (kind, code, name, parent_code) in DEMO_ORGS {
+        if crate::orgs::find_by_code(&mut conn, code).await?.is_some() {
+            continue;
+        }
+        let parent = match parent_code {
+            Some(p) => crate::orgs::find_by_code(&mut conn, p).await?,
+            None => None,
+        };
+        let regiment_id = match kind {
+            OrgKind::Company | OrgKind::Enterprise => parent.as_ref().map(|p| p.id),
+            _ => None,
+        };
+        let (_, event) = create_org_tx(&mut conn, kind, code, name, parent.map(|p| p.id), regiment_id).await?;
+        state.bus.committed(event);
+    }
+    let hash = auth::hash_password(DEMO_PASSWORD.to_string()).await?;
+    for (username, role, org_code) in DEMO_ACCOUNTS {
+        if crate::accounts::find_by_username(&mut conn, username).await?.is_some() {
+            continue;
+        }
+        let org = crate::orgs::find_by_code(&mut conn, org_code).await?.expect("demo org created above");
+        NewAccount {
+            username,
+            password_hash: &hash,
+            role: role.as_str(),
+            org_id: Some(org.id),
+            phone: None,
+            display_name: Some(&org.name),
+            created_at: Utc::now().naive_utc(),
+        }
+        .insert(&mut conn)
+        .await?;
+    }
+    let has_admin: i64 = db_run!(conn: {
+        accounts::table.filter(accounts::role.eq(Role::PlatformAdmin.as_str())).count().get_result(conn).await?
+    });
+    if has_admin == 0 {
+        let admin_hash = auth::hash_password(DEMO_ADMIN_PASSWORD.to_string()).await?;
+        NewAccount {
+            username: "admin",
+            password_hash: &admin_hash,
+            role: Role::PlatformAdmin.as_str(),
+            org_id: None,
+            phone: None,
+            display_name: Some("平台管理员"),
+            created_at: Utc::now().naive_utc(),
+        }
+        .insert(&mut conn)
+        .await?;
+    }
+    db_run!(conn: {
+        diesel::insert_into(app_meta::table)
+            .values((app_meta::key.eq("demo_loaded"), app_meta::value.eq(Utc::now().to_rfc3339())))
+            .execute(conn)
+            .await?;
+    });
+    Ok(true)
+}
+
+pub fn describe(listen: &str) -> String {
+    let mut s = format!("\nCotton Trace demo — every demo account's password is {DEMO_PASSWORD}\n");
+    for (username, role, org) in DEMO_ACCOUNTS {
+        s.push_str(&format!("  {username:<10} {:<11} {org}\n", role.as_str()));
+    }
+    s.push_str(&format!("  admin      PLATFORM_ADMIN (created by --demo with password {DEMO_ADMIN_PASSWORD} when the database had no admin)\n"));
+    s.push_str(&format!("GraphiQL: http://{listen}/graphql\n"));
+    s
+}

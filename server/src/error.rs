@@ -1,0 +1,160 @@
+//! One typed error for the whole API. Every variant maps to an `ErrorCode` of the
+//! contract (`extensions.code`) and carries a Chinese message for the operator.
+
+use async_graphql::{Enum, ErrorExtensions};
+use cotton_domain::RuleError;
+
+/// The contract's error codes (`extensions.code`), plus `INTERNAL` and
+/// `UNAVAILABLE` for failures that are not the caller's fault.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Validation,
+    Conflict,
+    RateLimited,
+    AreaTooSmall,
+    PlotTaken,
+    UnitLocked,
+    UnitNotApproved,
+    TicketLate,
+    TicketCarded,
+    CardChecksum,
+    BadFile,
+    Plugin,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Validation => "VALIDATION",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::AreaTooSmall => "AREA_TOO_SMALL",
+            ErrorCode::PlotTaken => "PLOT_TAKEN",
+            ErrorCode::UnitLocked => "UNIT_LOCKED",
+            ErrorCode::UnitNotApproved => "UNIT_NOT_APPROVED",
+            ErrorCode::TicketLate => "TICKET_LATE",
+            ErrorCode::TicketCarded => "TICKET_CARDED",
+            ErrorCode::CardChecksum => "CARD_CHECKSUM",
+            ErrorCode::BadFile => "BAD_FILE",
+            ErrorCode::Plugin => "PLUGIN",
+            ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// The API's error. Deliberately not `Display`: async-graphql converts any
+/// `Display` error into a GraphQL error *without* a code, so leaving it out makes
+/// `?` in a resolver go through our conversion, which always sets `extensions.code`.
+#[derive(Debug)]
+pub enum AppError {
+    Unauthenticated(String),
+    Forbidden(String),
+    NotFound(String),
+    Validation(String),
+    Conflict(String),
+    RateLimited(String),
+    BadFile(String),
+    Rule(RuleError),
+    Unavailable(String),
+    Database(diesel::result::Error),
+    Internal(String),
+}
+
+impl From<RuleError> for AppError {
+    fn from(e: RuleError) -> Self {
+        AppError::Rule(e)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Database(e)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Validation(_) => ErrorCode::Validation,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::RateLimited(_) => ErrorCode::RateLimited,
+            AppError::BadFile(_) => ErrorCode::BadFile,
+            AppError::Rule(RuleError::Invalid(_)) => ErrorCode::Validation,
+            AppError::Rule(RuleError::CardChecksum(_)) => ErrorCode::CardChecksum,
+            AppError::Rule(RuleError::AreaTooSmall { .. }) => ErrorCode::AreaTooSmall,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => ErrorCode::Conflict,
+            AppError::Database(_) | AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        AppError::Unauthenticated("请先登录".into())
+    }
+
+    pub fn forbidden() -> Self {
+        AppError::Forbidden("无权执行此操作".into())
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+
+    /// True for a unique-key violation, so callers can turn it into a precise CONFLICT.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            AppError::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+
+    /// The Chinese message shown to the operator.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::Validation(m)
+            | AppError::Conflict(m)
+            | AppError::RateLimited(m)
+            | AppError::BadFile(m)
+            | AppError::Unavailable(m) => m.clone(),
+            AppError::Rule(e) => e.to_string(),
+            AppError::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => "数据已存在，请勿重复提交".into(),
+            AppError::Database(_) | AppError::Internal(_) => "服务器内部错误".into(),
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(e: AppError) -> Self {
+        if matches!(e.code(), ErrorCode::Internal | ErrorCode::Unavailable) {
+            tracing::error!(error = ?e, "request failed");
+        }
+        let code = e.code().as_str();
+        async_graphql::Error::new(e.message()).extend_with(|_, ext| ext.set("code", code))
+    }
+}

@@ -1,0 +1,154 @@
+//! Live events behind one bus. With SQLite everything is one process, so an
+//! in-process broadcast is enough. With PostgreSQL several instances may share
+//! the database: events are published with `pg_notify` inside the write
+//! transaction (so a rolled-back change announces nothing), and every instance
+//! LISTENs and fans them out to its own subscribers.
+
+use std::time::Duration;
+
+use async_graphql::Enum;
+use chrono::{DateTime, Utc};
+use diesel::sql_types::Text;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::db::{PgConn, SqliteConn};
+
+pub const PG_CHANNEL: &str = "cotton_events";
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventTopic {
+    UnitReviewed,
+    UnitChanged,
+    TicketUploaded,
+    CardPrinted,
+    CardFinished,
+    BaleLinked,
+    /// An organisation was added to the tree (beyond the contract).
+    OrgCreated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub topic: EventTopic,
+    pub at: DateTime<Utc>,
+    pub region_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub card_no: Option<String>,
+    pub ticket_no: Option<String>,
+    pub bale_barcode: Option<String>,
+}
+
+impl Event {
+    pub fn new(topic: EventTopic) -> Self {
+        Event {
+            topic,
+            at: Utc::now(),
+            region_id: None,
+            enterprise_id: None,
+            unit_id: None,
+            card_no: None,
+            ticket_no: None,
+            bale_barcode: None,
+        }
+    }
+}
+
+/// Staging an event inside a write transaction, per backend.
+pub trait StageEvent {
+    /// PostgreSQL: `pg_notify` on this (transactional) connection. SQLite: nothing
+    /// here; [`EventBus::committed`] delivers after commit.
+    fn stage_event(&mut self, event: &Event) -> impl std::future::Future<Output = diesel::QueryResult<()>> + Send;
+}
+
+impl StageEvent for PgConn {
+    async fn stage_event(&mut self, event: &Event) -> diesel::QueryResult<()> {
+        use diesel_async::RunQueryDsl;
+        let payload = serde_json::to_string(event).expect("event serialises");
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(PG_CHANNEL)
+            .bind::<Text, _>(payload)
+            .execute(self)
+            .await
+            .map(|_| ())
+    }
+}
+
+impl StageEvent for SqliteConn {
+    async fn stage_event(&mut self, _event: &Event) -> diesel::QueryResult<()> {
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct EventBus {
+    local: broadcast::Sender<Event>,
+    /// Delivery through LISTEN (PostgreSQL) rather than in process.
+    via_database: bool,
+}
+
+impl EventBus {
+    pub fn in_process() -> Self {
+        let (local, _) = broadcast::channel(4096);
+        EventBus { local, via_database: false }
+    }
+
+    /// Starts the LISTEN task; it reconnects with back-off if the connection drops.
+    pub fn postgres(url: String) -> Self {
+        let (local, _) = broadcast::channel(4096);
+        let sender = local.clone();
+        tokio::spawn(async move { listen_loop(url, sender).await });
+        EventBus { local, via_database: true }
+    }
+
+    /// Call after the transaction that staged `event` has committed.
+    pub fn committed(&self, event: Event) {
+        crate::metrics::EVENTS_PUBLISHED.inc();
+        if !self.via_database {
+            let _ = self.local.send(event);
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.local.subscribe()
+    }
+}
+
+async fn listen_loop(url: String, sender: broadcast::Sender<Event>) {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match PgConn::establish(&url).await {
+            Ok(mut conn) => {
+                if let Err(e) = diesel::sql_query(format!("LISTEN {PG_CHANNEL}")).execute(&mut conn).await {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    tracing::info!("listening for events on PostgreSQL channel {PG_CHANNEL}");
+                    backoff = Duration::from_millis(200);
+                    let mut stream = std::pin::pin!(conn.notifications_stream());
+                    while let Some(item) = stream.next().await {
+                        match item {
+                            Ok(n) => match serde_json::from_str::<Event>(&n.payload) {
+                                Ok(event) => {
+                                    let _ = sender.send(event);
+                                }
+                                Err(e) => tracing::warn!(error = %e, "ignoring malformed event payload"),
+                            },
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event listener connection lost");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "event listener cannot connect"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,21 @@
+//! Cotton Trace server (棉花质量追溯平台): GraphQL over poem, SQLite or PostgreSQL.
+
+#[macro_use]
+pub mod db;
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod files;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod orgs;
+pub mod season;
+pub mod server;
+pub mod sms;
+pub mod state;
+pub mod subscriptions;

@@ -1,0 +1,175 @@
+//! `Org` in the API, `orgs` and `createOrg`.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result};
+use cotton_domain::orgs::{self as rules, OrgKind, Role};
+use crate::db::prelude::*;
+
+use super::{NewOrg, OrgLoader, OrgRow};
+use crate::db::schema::orgs;
+use crate::error::AppError;
+use crate::events::{Event, EventTopic, StageEvent};
+use crate::graphql::{CtxExt, parse_id};
+
+/// The contract's `OrgKind`, bridged to the domain enum.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "OrgKind")]
+pub enum GqlOrgKind {
+    Corps,
+    Division,
+    Regiment,
+    Company,
+    Cooperative,
+    Enterprise,
+}
+
+impl From<GqlOrgKind> for OrgKind {
+    fn from(k: GqlOrgKind) -> Self {
+        match k {
+            GqlOrgKind::Corps => OrgKind::Corps,
+            GqlOrgKind::Division => OrgKind::Division,
+            GqlOrgKind::Regiment => OrgKind::Regiment,
+            GqlOrgKind::Company => OrgKind::Company,
+            GqlOrgKind::Cooperative => OrgKind::Cooperative,
+            GqlOrgKind::Enterprise => OrgKind::Enterprise,
+        }
+    }
+}
+
+impl From<OrgKind> for GqlOrgKind {
+    fn from(k: OrgKind) -> Self {
+        match k {
+            OrgKind::Corps => GqlOrgKind::Corps,
+            OrgKind::Division => GqlOrgKind::Division,
+            OrgKind::Regiment => GqlOrgKind::Regiment,
+            OrgKind::Company => GqlOrgKind::Company,
+            OrgKind::Cooperative => GqlOrgKind::Cooperative,
+            OrgKind::Enterprise => GqlOrgKind::Enterprise,
+        }
+    }
+}
+
+pub struct Org(pub OrgRow);
+
+#[Object]
+impl Org {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> GqlOrgKind {
+        self.0.kind().into()
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Org>> {
+        load_org(ctx, self.0.parent_id).await
+    }
+}
+
+pub async fn load_org(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Org>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(ctx.data_unchecked::<DataLoader<OrgLoader>>().load_one(id).await?.map(Org))
+}
+
+#[derive(Default)]
+pub struct OrgQuery;
+
+#[Object]
+impl OrgQuery {
+    /// The organisation tree. Public: registration forms need the regiments and companies.
+    async fn orgs(&self, ctx: &Context<'_>, kind: Option<GqlOrgKind>, parent_id: Option<ID>) -> Result<Vec<Org>> {
+        let parent = parent_id.as_ref().map(|p| parse_id(p, "上级机构")).transpose()?;
+        let mut conn = ctx.state().db.read().await?;
+        Ok(super::list(&mut conn, kind.map(Into::into), parent).await?.into_iter().map(Org).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct OrgMutation;
+
+#[Object]
+impl OrgMutation {
+    /// The platform admin builds the tree; a regiment may add its own companies.
+    async fn create_org(
+        &self,
+        ctx: &Context<'_>,
+        kind: GqlOrgKind,
+        code: String,
+        name: String,
+        parent_id: Option<ID>,
+    ) -> Result<Org> {
+        let me = ctx.principal()?;
+        let state = ctx.state();
+        let kind: OrgKind = kind.into();
+        let mut parent_id = parent_id.as_ref().map(|p| parse_id(p, "上级机构")).transpose()?;
+        match me.role {
+            Role::PlatformAdmin => {}
+            Role::Regiment => {
+                if kind != OrgKind::Company {
+                    return Err(AppError::Forbidden("团级单位只能建立本团下属连队".into()).into());
+                }
+                let own = parent_id.get_or_insert(me.org_id.unwrap_or_default());
+                if Some(*own) != me.org_id {
+                    return Err(AppError::Forbidden("只能在本团下建立连队".into()).into());
+                }
+            }
+            _ => return Err(AppError::forbidden().into()),
+        }
+        let code = rules::validate_org_code(&code)?;
+        let name = rules::validate_name(&name, "机构名称")?;
+
+        let mut conn = state.db.write().await?;
+        let parent = match parent_id {
+            Some(id) => Some(super::require(&mut conn, id).await?),
+            None => None,
+        };
+        rules::check_parent(kind, parent.as_ref().map(OrgRow::kind))?;
+        let regiment_id = match kind {
+            OrgKind::Company | OrgKind::Cooperative | OrgKind::Enterprise => parent.as_ref().map(|p| p.id),
+            _ => None,
+        };
+        let (row, event) = create_org_tx(&mut conn, kind, &code, &name, parent_id, regiment_id).await?;
+        state.bus.committed(event);
+        Ok(Org(row))
+    }
+}
+
+/// Inserts an org and stages its `ORG_CREATED` event in one transaction.
+pub async fn create_org_tx(
+    conn: &mut crate::db::DbConn,
+    kind: OrgKind,
+    code: &str,
+    name: &str,
+    parent_id: Option<i64>,
+    regiment_id: Option<i64>,
+) -> Result<(OrgRow, Event), AppError> {
+    let new = NewOrg {
+        kind: kind.as_str(),
+        code,
+        name,
+        parent_id,
+        regiment_id,
+        created_at: chrono::Utc::now().naive_utc(),
+    };
+    let result = db_run!(conn: {
+        conn.transaction(async |conn| {
+            let row = diesel::insert_into(orgs::table)
+                .values(&new)
+                .returning(OrgRow::as_returning())
+                .get_result(conn)
+                .await?;
+            let mut event = Event::new(EventTopic::OrgCreated);
+            event.region_id = row.area_regiment();
+            conn.stage_event(&event).await?;
+            Ok::<_, AppError>((row, event))
+        })
+        .await
+    });
+    result.map_err(|e| {
+        if e.is_unique_violation() { AppError::Conflict(format!("机构编码 {code} 已存在")) } else { e }
+    })
+}

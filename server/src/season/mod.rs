@@ -1,0 +1,177 @@
+//! Season rules (SPEC §5): set by the platform admin per season; the defaults apply
+//! to a season nobody has set.
+
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
+use chrono::Utc;
+use cotton_domain::orgs::Role;
+use cotton_domain::season::{SeasonRules, SeasonRulesPatch, validate_season};
+use crate::db::prelude::*;
+
+use crate::db::schema::season_rules;
+use crate::db::{DbConn, Dec};
+use crate::error::{AppError, AppResult};
+use crate::graphql::CtxExt;
+use crate::graphql::scalars::GqlDecimal;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = season_rules, primary_key(season))]
+struct SeasonRulesRow {
+    season: i32,
+    min_unit_area_mu: Dec,
+    realtime_window_minutes: i32,
+    premium_min_length_mm: Dec,
+    premium_min_strength: Dec,
+    premium_mic_min: Dec,
+    premium_mic_max: Dec,
+    standard_moisture_pct: Dec,
+    standard_trash_pct: Dec,
+    nominal_bale_kg: Dec,
+    updated_at: chrono::NaiveDateTime,
+    updated_by: Option<i64>,
+}
+
+impl SeasonRulesRow {
+    fn into_rules(self) -> SeasonRules {
+        SeasonRules {
+            season: self.season,
+            min_unit_area_mu: self.min_unit_area_mu.0,
+            realtime_window_minutes: self.realtime_window_minutes,
+            premium_min_length_mm: self.premium_min_length_mm.0,
+            premium_min_strength: self.premium_min_strength.0,
+            premium_mic_min: self.premium_mic_min.0,
+            premium_mic_max: self.premium_mic_max.0,
+            standard_moisture_pct: self.standard_moisture_pct.0,
+            standard_trash_pct: self.standard_trash_pct.0,
+            nominal_bale_kg: self.nominal_bale_kg.0,
+        }
+    }
+
+    fn from_rules(r: &SeasonRules, by: i64) -> Self {
+        SeasonRulesRow {
+            season: r.season,
+            min_unit_area_mu: r.min_unit_area_mu.into(),
+            realtime_window_minutes: r.realtime_window_minutes,
+            premium_min_length_mm: r.premium_min_length_mm.into(),
+            premium_min_strength: r.premium_min_strength.into(),
+            premium_mic_min: r.premium_mic_min.into(),
+            premium_mic_max: r.premium_mic_max.into(),
+            standard_moisture_pct: r.standard_moisture_pct.into(),
+            standard_trash_pct: r.standard_trash_pct.into(),
+            nominal_bale_kg: r.nominal_bale_kg.into(),
+            updated_at: Utc::now().naive_utc(),
+            updated_by: Some(by),
+        }
+    }
+}
+
+/// The rules in force for `season`: the stored ones, else the defaults.
+pub async fn rules_for(conn: &mut DbConn, season: i32) -> AppResult<SeasonRules> {
+    let row: Option<SeasonRulesRow> = db_run!(conn: {
+        season_rules::table.find(season).select(SeasonRulesRow::as_select()).first(conn).await.optional()?
+    });
+    Ok(row.map(SeasonRulesRow::into_rules).unwrap_or_else(|| SeasonRules::defaults(season)))
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "SeasonRules")]
+pub struct GqlSeasonRules {
+    season: i32,
+    min_unit_area_mu: GqlDecimal,
+    realtime_window_minutes: i32,
+    premium_min_length_mm: GqlDecimal,
+    premium_min_strength: GqlDecimal,
+    premium_mic_min: GqlDecimal,
+    premium_mic_max: GqlDecimal,
+    standard_moisture_pct: GqlDecimal,
+    standard_trash_pct: GqlDecimal,
+    nominal_bale_kg: GqlDecimal,
+}
+
+impl From<SeasonRules> for GqlSeasonRules {
+    fn from(r: SeasonRules) -> Self {
+        GqlSeasonRules {
+            season: r.season,
+            min_unit_area_mu: r.min_unit_area_mu.into(),
+            realtime_window_minutes: r.realtime_window_minutes,
+            premium_min_length_mm: r.premium_min_length_mm.into(),
+            premium_min_strength: r.premium_min_strength.into(),
+            premium_mic_min: r.premium_mic_min.into(),
+            premium_mic_max: r.premium_mic_max.into(),
+            standard_moisture_pct: r.standard_moisture_pct.into(),
+            standard_trash_pct: r.standard_trash_pct.into(),
+            nominal_bale_kg: r.nominal_bale_kg.into(),
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct SeasonRulesInput {
+    min_unit_area_mu: Option<GqlDecimal>,
+    realtime_window_minutes: Option<i32>,
+    premium_min_length_mm: Option<GqlDecimal>,
+    premium_min_strength: Option<GqlDecimal>,
+    premium_mic_min: Option<GqlDecimal>,
+    premium_mic_max: Option<GqlDecimal>,
+    standard_moisture_pct: Option<GqlDecimal>,
+    standard_trash_pct: Option<GqlDecimal>,
+    nominal_bale_kg: Option<GqlDecimal>,
+}
+
+impl SeasonRulesInput {
+    fn patch(&self) -> SeasonRulesPatch {
+        let d = |v: &Option<GqlDecimal>| v.map(|x| x.0);
+        SeasonRulesPatch {
+            min_unit_area_mu: d(&self.min_unit_area_mu),
+            realtime_window_minutes: self.realtime_window_minutes,
+            premium_min_length_mm: d(&self.premium_min_length_mm),
+            premium_min_strength: d(&self.premium_min_strength),
+            premium_mic_min: d(&self.premium_mic_min),
+            premium_mic_max: d(&self.premium_mic_max),
+            standard_moisture_pct: d(&self.standard_moisture_pct),
+            standard_trash_pct: d(&self.standard_trash_pct),
+            nominal_bale_kg: d(&self.nominal_bale_kg),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct SeasonQuery;
+
+#[Object]
+impl SeasonQuery {
+    async fn season_rules(&self, ctx: &Context<'_>, season: i32) -> Result<GqlSeasonRules> {
+        ctx.principal()?;
+        let season = validate_season(season)?;
+        let mut conn = ctx.state().db.read().await?;
+        Ok(rules_for(&mut conn, season).await?.into())
+    }
+}
+
+#[derive(Default)]
+pub struct SeasonMutation;
+
+#[Object]
+impl SeasonMutation {
+    /// Platform admin: changes the given rules of a season; the others stay as they are.
+    async fn set_season_rules(&self, ctx: &Context<'_>, season: i32, input: SeasonRulesInput) -> Result<GqlSeasonRules> {
+        let me = ctx.principal()?;
+        if me.role != Role::PlatformAdmin {
+            return Err(AppError::Forbidden("只有平台管理员可以设置年度规则".into()).into());
+        }
+        let season = validate_season(season)?;
+        let mut conn = ctx.state().db.write().await?;
+        let current = rules_for(&mut conn, season).await?;
+        let next = current.apply(&input.patch())?;
+        let row = SeasonRulesRow::from_rules(&next, me.account_id);
+        db_run!(conn: {
+            diesel::insert_into(season_rules::table)
+                .values(&row)
+                .on_conflict(season_rules::season)
+                .do_update()
+                .set(&row)
+                .execute(conn)
+                .await?;
+        });
+        Ok(next.into())
+    }
+}

@@ -1,0 +1,95 @@
+//! The `events` subscription: live events filtered by topic, region and
+//! enterprise, and by what the subscriber is allowed to see.
+
+use async_graphql::{Context, ID, Result, SimpleObject, Subscription as SubscriptionObject};
+use chrono::{DateTime, Utc};
+use cotton_domain::orgs::Role;
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::Principal;
+use crate::events::{Event, EventTopic};
+use crate::graphql::{CtxExt, parse_id};
+
+#[derive(SimpleObject)]
+#[graphql(name = "Event")]
+pub struct GqlEvent {
+    topic: EventTopic,
+    at: DateTime<Utc>,
+    region_id: Option<ID>,
+    enterprise_id: Option<ID>,
+    unit_id: Option<ID>,
+    card_no: Option<String>,
+    ticket_no: Option<String>,
+    bale_barcode: Option<String>,
+}
+
+impl From<Event> for GqlEvent {
+    fn from(e: Event) -> Self {
+        let id = |v: Option<i64>| v.map(|v| ID(v.to_string()));
+        GqlEvent {
+            topic: e.topic,
+            at: e.at,
+            region_id: id(e.region_id),
+            enterprise_id: id(e.enterprise_id),
+            unit_id: id(e.unit_id),
+            card_no: e.card_no,
+            ticket_no: e.ticket_no,
+            bale_barcode: e.bale_barcode,
+        }
+    }
+}
+
+/// May `who` see `event`? The admin sees everything; a regiment its area; an
+/// enterprise its own events; a company or initiator the events of its regiment's area
+/// that concern units (topics of later issues narrow this further).
+pub fn visible_to(who: &Principal, event: &Event) -> bool {
+    match who.role {
+        Role::PlatformAdmin => true,
+        Role::Regiment => event.region_id.is_some() && event.region_id == who.regiment_id,
+        Role::Enterprise => event.enterprise_id.is_some() && event.enterprise_id == who.org_id,
+        Role::Company | Role::Initiator => {
+            matches!(event.topic, EventTopic::UnitReviewed | EventTopic::UnitChanged)
+                && event.region_id.is_some()
+                && event.region_id == who.regiment_id
+        }
+        Role::Grower => false,
+    }
+}
+
+pub struct Subscription;
+
+#[SubscriptionObject]
+impl Subscription {
+    /// Live events the caller may see, optionally narrowed to topics, a region
+    /// (regiment) or an enterprise.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        topics: Option<Vec<EventTopic>>,
+        region_id: Option<ID>,
+        enterprise_id: Option<ID>,
+    ) -> Result<impl Stream<Item = GqlEvent>> {
+        let who = ctx.principal()?.clone();
+        let region = region_id.as_ref().map(|r| parse_id(r, "地区")).transpose()?;
+        let enterprise = enterprise_id.as_ref().map(|e| parse_id(e, "企业")).transpose()?;
+        let mut rx = ctx.state().bus.subscribe();
+        Ok(async_stream::stream! {
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        let wanted = topics.as_ref().is_none_or(|t| t.contains(&event.topic))
+                            && region.is_none_or(|r| event.region_id == Some(r))
+                            && enterprise.is_none_or(|e| event.enterprise_id == Some(e))
+                            && visible_to(&who, &event);
+                        if wanted {
+                            yield GqlEvent::from(event);
+                        }
+                    }
+                    Err(RecvError::Lagged(n)) => tracing::warn!(missed = n, "slow subscriber skipped events"),
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! HTTP integration tests: every test runs a real `cotton-trace` server process
+//! and talks to it over HTTP / WebSocket, on SQLite and on PostgreSQL.
+//!
+//! PostgreSQL: `COTTON_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! When it is unreachable the postgres variants are skipped, unless `CI=true`.
+
+#[macro_use]
+mod harness;
+
+mod accounts;
+mod events;
+mod import;
+mod orgs;
+mod registration;
+mod season;
+mod server;
