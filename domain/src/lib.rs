@@ -12,12 +12,14 @@
 //! | [`weights`] | weigh-ticket and bale weights (SPEC §6) |
 //! | [`allocation`] | premium-cotton allocation by largest remainder (SPEC §9) |
 //! | [`card_no`] | trace card numbers with a check digit (SPEC §7) |
+//! | [`processing`] | the processing interface: exported cards, processing records (SPEC §7–§8) |
 
 pub mod allocation;
 pub mod card_no;
 pub mod error;
 pub mod identity;
 pub mod orgs;
+pub mod processing;
 pub mod season;
 pub mod units;
 pub mod weights;
