@@ -17,6 +17,10 @@ pub enum RuleError {
     /// Unit area below the season minimum; maps to AREA_TOO_SMALL.
     #[error("追溯单元面积不足：当前 {current} 亩，至少需要 {required} 亩")]
     AreaTooSmall { current: Decimal, required: Decimal },
+    /// A trace unit that may not change now (approved, processing, dissolved);
+    /// maps to UNIT_LOCKED.
+    #[error("{0}")]
+    UnitLocked(String),
 }
 
 impl RuleError {
@@ -31,6 +35,7 @@ impl RuleError {
             RuleError::Invalid(_) => "VALIDATION",
             RuleError::CardChecksum(_) => "CARD_CHECKSUM",
             RuleError::AreaTooSmall { .. } => "AREA_TOO_SMALL",
+            RuleError::UnitLocked(_) => "UNIT_LOCKED",
         }
     }
 }

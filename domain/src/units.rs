@@ -141,23 +141,23 @@ pub fn next_status(
 ) -> Result<UnitStatus, RuleError> {
     use UnitAction as A;
     use UnitStatus as S;
-    let dissolved = || RuleError::invalid(format!("追溯单元已解散，不能{}", action.label_zh()));
+    let dissolved = || RuleError::UnitLocked(format!("追溯单元已解散，不能{}", action.label_zh()));
     if status == S::Dissolved {
         return Err(dissolved());
     }
     let busy = matches!(action, A::Modify | A::Dissolve | A::Revoke) && processing;
     if busy {
-        return Err(RuleError::invalid(format!(
+        return Err(RuleError::UnitLocked(format!(
             "追溯单元已开始加工，不能{}",
             action.label_zh()
         )));
     }
     match (action, status) {
         (A::Modify, S::Pending | S::Rejected) => Ok(S::Pending),
-        (A::Modify, S::Approved) => Err(RuleError::invalid(APPROVED_MODIFY_MSG)),
+        (A::Modify, S::Approved) => Err(RuleError::UnitLocked(APPROVED_MODIFY_MSG.into())),
         (A::Dissolve, S::Pending | S::Rejected) => Ok(S::Dissolved),
         (A::Dissolve, S::Approved) => {
-            Err(RuleError::invalid("已审核，如需解散请联系团级单位撤销审核"))
+            Err(RuleError::UnitLocked("已审核，如需解散请联系团级单位撤销审核".into()))
         }
         (A::Approve, S::Pending) => Ok(S::Approved),
         (A::Reject, S::Pending) => Ok(S::Rejected),

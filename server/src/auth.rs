@@ -22,6 +22,8 @@ pub struct Principal {
     pub org_id: Option<i64>,
     /// The regiment whose area the account's org lies in.
     pub regiment_id: Option<i64>,
+    /// A grower's mobile: their records are those of roster entries with it.
+    pub phone: Option<String>,
 }
 
 /// What the HTTP layer found in the `Authorization` header.
@@ -51,6 +53,8 @@ struct Claims {
     org: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reg: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ph: Option<String>,
     iat: i64,
     exp: i64,
 }
@@ -102,6 +106,7 @@ impl TokenKeys {
             role: p.role.as_str().to_string(),
             org: p.org_id,
             reg: p.regiment_id,
+            ph: p.phone.clone(),
             iat: now.timestamp(),
             exp: exp.timestamp(),
         };
@@ -126,6 +131,7 @@ impl TokenKeys {
             role: Role::parse(&c.role).ok_or_else(|| "登录凭证无效，请重新登录".to_string())?,
             org_id: c.org,
             regiment_id: c.reg,
+            phone: c.ph,
         })
     }
 }

@@ -63,6 +63,7 @@ pub enum AppError {
     Conflict(String),
     RateLimited(String),
     BadFile(String),
+    PlotTaken(String),
     Rule(RuleError),
     Unavailable(String),
     Database(diesel::result::Error),
@@ -93,9 +94,11 @@ impl AppError {
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::BadFile(_) => ErrorCode::BadFile,
+            AppError::PlotTaken(_) => ErrorCode::PlotTaken,
             AppError::Rule(RuleError::Invalid(_)) => ErrorCode::Validation,
             AppError::Rule(RuleError::CardChecksum(_)) => ErrorCode::CardChecksum,
             AppError::Rule(RuleError::AreaTooSmall { .. }) => ErrorCode::AreaTooSmall,
+            AppError::Rule(RuleError::UnitLocked(_)) => ErrorCode::UnitLocked,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Database(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -138,6 +141,7 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::RateLimited(m)
             | AppError::BadFile(m)
+            | AppError::PlotTaken(m)
             | AppError::Unavailable(m) => m.clone(),
             AppError::Rule(e) => e.to_string(),
             AppError::Database(diesel::result::Error::DatabaseError(

@@ -97,7 +97,8 @@ pub async fn principal_of(conn: &mut DbConn, account: &AccountRow) -> AppResult<
         Some(org_id) => crate::orgs::require(conn, org_id).await?.area_regiment(),
         None => None,
     };
-    Ok(Principal { account_id: account.id, role: account.role(), org_id: account.org_id, regiment_id })
+    let phone = (account.role() == Role::Grower).then(|| account.phone.clone()).flatten();
+    Ok(Principal { account_id: account.id, role: account.role(), org_id: account.org_id, regiment_id, phone })
 }
 
 /// `cotton-trace admin create`: creates the platform admin. An admin of that name

@@ -87,4 +87,93 @@ diesel::table! {
 diesel::joinable!(accounts -> orgs (org_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 
-diesel::allow_tables_to_appear_in_same_query!(orgs, accounts, refresh_tokens, login_attempts, sms_codes, season_rules, app_meta);
+
+diesel::table! {
+    growers (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        id_number -> Text,
+        name -> Text,
+        phone -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plots (id) {
+        id -> BigInt,
+        grower_id -> BigInt,
+        company_id -> BigInt,
+        season -> Integer,
+        code -> Text,
+        area_mu -> Numeric,
+        location -> Nullable<Text>,
+        variety -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trace_units (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        season -> Integer,
+        status -> Text,
+        region_id -> BigInt,
+        regiment_id -> BigInt,
+        creator_account_id -> BigInt,
+        creator_org_id -> BigInt,
+        legal_name -> Nullable<Text>,
+        legal_id_number -> Nullable<Text>,
+        legal_credit_code -> Nullable<Text>,
+        legal_phone -> Nullable<Text>,
+        processing -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_plots (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        plot_id -> BigInt,
+        added_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    unit_reviews (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        action -> Text,
+        reason -> Nullable<Text>,
+        by_account -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(plots -> growers (grower_id));
+diesel::joinable!(unit_plots -> trace_units (unit_id));
+diesel::joinable!(unit_plots -> plots (plot_id));
+diesel::joinable!(unit_reviews -> trace_units (unit_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    accounts,
+    refresh_tokens,
+    login_attempts,
+    sms_codes,
+    season_rules,
+    app_meta,
+    growers,
+    plots,
+    trace_units,
+    unit_plots,
+    unit_reviews,
+);

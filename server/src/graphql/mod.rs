@@ -1,5 +1,6 @@
 //! The GraphQL schema: domain modules contribute Query/Mutation parts, merged here.
 
+pub mod relay;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
@@ -14,6 +15,8 @@ pub struct Query(
     crate::accounts::graphql::AccountQuery,
     crate::orgs::graphql::OrgQuery,
     crate::season::SeasonQuery,
+    crate::rosters::graphql::RosterQuery,
+    crate::units::graphql::UnitQuery,
     crate::accounts::registration::RegistrationQuery,
 );
 
@@ -22,6 +25,8 @@ pub struct Mutation(
     crate::accounts::graphql::AccountMutation,
     crate::orgs::graphql::OrgMutation,
     crate::season::SeasonMutation,
+    crate::rosters::graphql::RosterMutation,
+    crate::units::graphql::UnitMutation,
     crate::accounts::registration::RegistrationMutation,
     crate::accounts::import::ImportMutation,
 );
@@ -37,6 +42,13 @@ pub fn build_schema(state: Option<AppState>) -> CottonSchema {
             .limit_depth(config.max_depth)
             .limit_complexity(config.max_complexity)
             .data(DataLoader::new(crate::orgs::OrgLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::rosters::GrowerLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::rosters::GrowerPlotsLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::rosters::PlotUnitLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::units::UnitLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::units::UnitPlotsLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::units::ReviewsLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::units::AccountLoader { db: state.db.clone() }, tokio::spawn))
             .data(state);
         if !config.introspection {
             builder = builder.disable_introspection();

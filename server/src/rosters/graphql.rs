@@ -1,0 +1,205 @@
+//! `Grower`, `Plot`, `growers` (a Relay connection) and `importRoster`.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
+use cotton_domain::identity::mask_id_number;
+use cotton_domain::orgs::Role;
+use cotton_domain::season::validate_season;
+use diesel::dsl::exists;
+
+use super::{GrowerLoader, GrowerPlotsLoader, GrowerRow, GrowerSeason, PlotRow, PlotUnitLoader};
+use crate::accounts::import::ImportReport;
+use crate::db::prelude::*;
+use crate::db::schema::{growers, plots};
+use crate::error::AppError;
+use crate::graphql::relay::{self, PageInfo};
+use crate::graphql::scalars::GqlDecimal;
+use crate::graphql::{CtxExt, parse_id};
+use crate::orgs::graphql::{Org, load_org};
+use crate::units::graphql::{TraceUnit, load_unit};
+
+pub struct Grower(pub GrowerRow);
+
+#[Object]
+impl Grower {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Masked (`6501**********1234`) for everyone but the grower themself.
+    async fn id_number_masked(&self, ctx: &Context<'_>) -> String {
+        let own = ctx
+            .principal()
+            .ok()
+            .is_some_and(|p| p.role == Role::Grower && p.phone.is_some() && p.phone == self.0.phone);
+        if own { self.0.id_number.clone() } else { mask_id_number(&self.0.id_number) }
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn company(&self, ctx: &Context<'_>) -> Result<Option<Org>> {
+        load_org(ctx, Some(self.0.company_id)).await
+    }
+    async fn plots(&self, ctx: &Context<'_>, season: i32) -> Result<Vec<Plot>> {
+        let rows = ctx
+            .data_unchecked::<DataLoader<GrowerPlotsLoader>>()
+            .load_one(GrowerSeason(self.0.id, season))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Plot).collect())
+    }
+}
+
+pub struct Plot(pub PlotRow);
+
+#[Object]
+impl Plot {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn season(&self) -> i32 {
+        self.0.season
+    }
+    async fn area_mu(&self) -> GqlDecimal {
+        self.0.area_mu.0.into()
+    }
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+    async fn variety(&self) -> Option<&str> {
+        self.0.variety.as_deref()
+    }
+    async fn grower(&self, ctx: &Context<'_>) -> Result<Grower> {
+        load_grower(ctx, self.0.grower_id).await
+    }
+    /// The live trace unit this plot is in, if any.
+    async fn trace_unit(&self, ctx: &Context<'_>) -> Result<Option<TraceUnit>> {
+        let unit_id = ctx.data_unchecked::<DataLoader<PlotUnitLoader>>().load_one(self.0.id).await?;
+        match unit_id {
+            Some(id) => load_unit(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+pub async fn load_grower(ctx: &Context<'_>, id: i64) -> Result<Grower> {
+    ctx.data_unchecked::<DataLoader<GrowerLoader>>()
+        .load_one(id)
+        .await?
+        .map(Grower)
+        .ok_or_else(|| AppError::NotFound(format!("种植者不存在（编号 {id}）")).into())
+}
+
+#[derive(SimpleObject)]
+pub struct GrowerEdge {
+    cursor: String,
+    node: Grower,
+}
+
+#[derive(SimpleObject)]
+pub struct GrowerConnection {
+    edges: Vec<GrowerEdge>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
+#[derive(Default)]
+pub struct RosterQuery;
+
+#[Object]
+impl RosterQuery {
+    /// A company's roster for a season: growers with plots that season, searchable
+    /// by name, the tail of the ID number, or plot code.
+    async fn growers(
+        &self,
+        ctx: &Context<'_>,
+        company_id: ID,
+        season: i32,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<GrowerConnection> {
+        let me = ctx.principal()?;
+        let company_id = parse_id(&company_id, "连队")?;
+        let season = validate_season(season)?;
+        let (after, limit) = relay::window(first, after.as_deref())?;
+        let mut conn = ctx.state().db.read().await?;
+        let company = super::require_company(&mut conn, company_id).await?;
+        if !super::can_read_roster(me, &company) {
+            return Err(AppError::Forbidden("无权查看该连队名册".into()).into());
+        }
+        let search = search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        // One filter, built twice (count and page), so they always agree.
+        macro_rules! filtered {
+            () => {{
+                let mut q = growers::table
+                    .filter(growers::company_id.eq(company_id))
+                    .filter(exists(
+                        plots::table.filter(plots::grower_id.eq(growers::id)).filter(plots::season.eq(season)),
+                    ))
+                    .into_boxed();
+                if let Some(s) = &search {
+                    let like = format!("%{}%", s.replace('%', "").replace('_', ""));
+                    let tail = format!("%{}", s.replace('%', "").replace('_', ""));
+                    q = q.filter(
+                        growers::name
+                            .like(like.clone())
+                            .or(growers::id_number.like(tail))
+                            .or(exists(
+                                plots::table
+                                    .filter(plots::grower_id.eq(growers::id))
+                                    .filter(plots::season.eq(season))
+                                    .filter(plots::code.like(like)),
+                            )),
+                    );
+                }
+                q
+            }};
+        }
+        let (total, rows): (i64, Vec<GrowerRow>) = db_run!(conn: {
+            let total = filtered!().count().get_result(conn).await?;
+            let mut q = filtered!().order(growers::id).limit(limit + 1).select(GrowerRow::as_select());
+            if let Some(a) = after {
+                q = q.filter(growers::id.gt(a));
+            }
+            (total, q.load(conn).await?)
+        });
+        let (edges, page_info) = relay::page(rows, limit, |g| g.id);
+        Ok(GrowerConnection {
+            edges: edges.into_iter().map(|(cursor, g)| GrowerEdge { cursor, node: Grower(g) }).collect(),
+            page_info,
+            total_count: total as i32,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct RosterMutation;
+
+#[Object]
+impl RosterMutation {
+    /// Imports a company's roster for a season from xlsx (one row per plot):
+    /// 姓名 | 身份证号 | 手机号 | 地块编号 | 面积（亩） | 位置 | 品种.
+    /// Re-importing updates and never duplicates.
+    async fn import_roster(&self, ctx: &Context<'_>, company_id: ID, season: i32, file: Upload) -> Result<ImportReport> {
+        let me = ctx.principal()?;
+        let company_id = parse_id(&company_id, "连队")?;
+        let season = validate_season(season)?;
+        let state = ctx.state();
+        let company = {
+            let mut conn = state.db.read().await?;
+            super::require_company(&mut conn, company_id).await?
+        };
+        if !super::can_edit_roster(me, &company) {
+            return Err(AppError::Forbidden("无权导入该连队名册".into()).into());
+        }
+        let (_, bytes) = crate::files::read_upload(ctx, &file)?;
+        let rows = crate::files::read_xlsx(bytes, &super::import::ROSTER_HEADER)?;
+        Ok(super::import::import(state, &company, season, &rows).await?)
+    }
+}

@@ -1,0 +1,182 @@
+//! Roster import from the company's Excel sheet: one row per plot. Idempotent —
+//! a grower is keyed by ID number, a plot by (company, season, plot code).
+
+use std::str::FromStr;
+
+use chrono::Utc;
+use cotton_domain::identity::{validate_id_number, validate_mobile};
+use cotton_domain::orgs::validate_name;
+use cotton_domain::units::validate_plot_area_mu;
+use rust_decimal::Decimal;
+
+use super::{GrowerRow, PlotRow};
+use crate::accounts::import::ImportReport;
+use crate::db::prelude::*;
+use crate::db::schema::{growers, plots, unit_plots};
+use crate::db::{DbConn, Dec};
+use crate::error::{AppError, AppResult};
+use crate::files::SheetRow;
+use crate::orgs::OrgRow;
+use crate::state::AppState;
+
+pub const ROSTER_HEADER: [&str; 7] = ["姓名", "身份证号", "手机号", "地块编号", "面积（亩）", "位置", "品种"];
+
+struct RosterLine {
+    name: String,
+    id_number: String,
+    phone: Option<String>,
+    plot_code: String,
+    area_mu: Decimal,
+    location: Option<String>,
+    variety: Option<String>,
+}
+
+fn parse_line(row: &SheetRow) -> AppResult<RosterLine> {
+    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let plot_code = row.cell(3);
+    if plot_code.is_empty() || plot_code.chars().count() > 32 {
+        return Err(AppError::Validation("地块编号不能为空且不超过32个字符".into()));
+    }
+    let area = Decimal::from_str(row.cell(4))
+        .map_err(|_| AppError::Validation(format!("面积“{}”不是有效数字", row.cell(4))))?;
+    Ok(RosterLine {
+        name: validate_name(row.cell(0), "姓名")?,
+        id_number: validate_id_number(row.cell(1))?,
+        phone: opt(row.cell(2)).map(|p| validate_mobile(&p)).transpose()?,
+        plot_code: plot_code.to_string(),
+        area_mu: validate_plot_area_mu(area.normalize())?,
+        location: opt(row.cell(5)),
+        variety: opt(row.cell(6)),
+    })
+}
+
+pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[SheetRow]) -> AppResult<ImportReport> {
+    let mut conn = state.db.write().await?;
+    let mut report = ImportReport::default();
+    for row in rows {
+        let outcome = match parse_line(row) {
+            Ok(line) => import_line(&mut conn, company, season, &line).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok((status, msg)) => report.push(row.row, status, msg),
+            Err(e @ (AppError::Database(_) | AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
+            Err(e) => report.push(row.row, "failed", Some(e.message())),
+        }
+    }
+    Ok(report)
+}
+
+async fn import_line(
+    conn: &mut DbConn,
+    company: &OrgRow,
+    season: i32,
+    line: &RosterLine,
+) -> AppResult<(&'static str, Option<String>)> {
+    let now = Utc::now().naive_utc();
+    let existing: Option<GrowerRow> = db_run!(conn: {
+        growers::table
+            .filter(growers::id_number.eq(&line.id_number))
+            .select(GrowerRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+    });
+    let mut changed = false;
+    let grower_id = match existing {
+        Some(g) if g.company_id != company.id => {
+            return Err(AppError::Validation(format!("种植者 {} 已在其他连队名册中", line.name)));
+        }
+        Some(g) => {
+            if g.name != line.name || g.phone != line.phone {
+                changed = true;
+                db_run!(conn: {
+                    diesel::update(growers::table.find(g.id))
+                        .set((growers::name.eq(&line.name), growers::phone.eq(&line.phone), growers::updated_at.eq(now)))
+                        .execute(conn)
+                        .await?;
+                });
+            }
+            g.id
+        }
+        None => {
+            let values = (
+                growers::company_id.eq(company.id),
+                growers::id_number.eq(&line.id_number),
+                growers::name.eq(&line.name),
+                growers::phone.eq(&line.phone),
+                growers::created_at.eq(now),
+                growers::updated_at.eq(now),
+            );
+            db_run!(conn: {
+                diesel::insert_into(growers::table).values(values).returning(growers::id).get_result::<i64>(conn).await?
+            })
+        }
+    };
+    let plot: Option<PlotRow> = db_run!(conn: {
+        plots::table
+            .filter(plots::company_id.eq(company.id))
+            .filter(plots::season.eq(season))
+            .filter(plots::code.eq(&line.plot_code))
+            .select(PlotRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+    });
+    match plot {
+        None => {
+            let values = (
+                plots::grower_id.eq(grower_id),
+                plots::company_id.eq(company.id),
+                plots::season.eq(season),
+                plots::code.eq(&line.plot_code),
+                plots::area_mu.eq(Dec(line.area_mu)),
+                plots::location.eq(&line.location),
+                plots::variety.eq(&line.variety),
+                plots::created_at.eq(now),
+                plots::updated_at.eq(now),
+            );
+            db_run!(conn: {
+                diesel::insert_into(plots::table).values(values).execute(conn).await?;
+            });
+            Ok(("created", None))
+        }
+        Some(p) if p.grower_id != grower_id => {
+            Err(AppError::Validation(format!("地块 {} 已登记在其他种植者名下", line.plot_code)))
+        }
+        Some(p) => {
+            let same = p.area_mu.0 == line.area_mu && p.location == line.location && p.variety == line.variety;
+            if same {
+                return Ok((if changed { "updated" } else { "skipped" }, None));
+            }
+            if p.area_mu.0 != line.area_mu {
+                let in_unit: i64 = db_run!(conn: {
+                    unit_plots::table
+                        .filter(unit_plots::plot_id.eq(p.id))
+                        .filter(unit_plots::released_at.is_null())
+                        .count()
+                        .get_result(conn)
+                        .await?
+                });
+                if in_unit > 0 {
+                    return Err(AppError::Validation(format!(
+                        "地块 {} 已加入追溯单元，不能修改面积（请先从单元中移除）",
+                        line.plot_code
+                    )));
+                }
+            }
+            db_run!(conn: {
+                diesel::update(plots::table.find(p.id))
+                    .set((
+                        plots::area_mu.eq(Dec(line.area_mu)),
+                        plots::location.eq(&line.location),
+                        plots::variety.eq(&line.variety),
+                        plots::updated_at.eq(now),
+                    ))
+                    .execute(conn)
+                    .await?;
+            });
+            Ok(("updated", None))
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Company rosters: growers (ID-checked, masked in responses) and their plots per season.
+
+pub mod graphql;
+pub mod import;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use cotton_domain::orgs::{OrgKind, Role};
+
+use crate::auth::Principal;
+use crate::db::prelude::*;
+use crate::db::schema::{growers, plots, unit_plots};
+use crate::db::{DbConn, DbPool, Dec};
+use crate::error::{AppError, AppResult};
+use crate::orgs::OrgRow;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = growers)]
+pub struct GrowerRow {
+    pub id: i64,
+    pub company_id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plots)]
+pub struct PlotRow {
+    pub id: i64,
+    pub grower_id: i64,
+    pub company_id: i64,
+    pub season: i32,
+    pub code: String,
+    pub area_mu: Dec,
+    pub location: Option<String>,
+    pub variety: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// May `me` read the roster of `company`? The company itself, its regiment, the
+/// admin, and initiators of that regiment (they build units from it).
+pub fn can_read_roster(me: &Principal, company: &OrgRow) -> bool {
+    match me.role {
+        Role::PlatformAdmin => true,
+        Role::Company => me.org_id == Some(company.id),
+        Role::Regiment | Role::Initiator => me.regiment_id.is_some() && me.regiment_id == company.regiment_id,
+        _ => false,
+    }
+}
+
+/// May `me` import or edit the roster of `company`? The company, its regiment, the admin.
+pub fn can_edit_roster(me: &Principal, company: &OrgRow) -> bool {
+    match me.role {
+        Role::PlatformAdmin => true,
+        Role::Company => me.org_id == Some(company.id),
+        Role::Regiment => me.regiment_id.is_some() && me.regiment_id == company.regiment_id,
+        _ => false,
+    }
+}
+
+pub async fn require_company(conn: &mut DbConn, id: i64) -> AppResult<OrgRow> {
+    let org = crate::orgs::require(conn, id).await?;
+    if org.kind() != OrgKind::Company {
+        return Err(AppError::Validation(format!("{} 不是连队", org.name)));
+    }
+    Ok(org)
+}
+
+pub async fn plots_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<PlotRow>> {
+    let ids = ids.to_vec();
+    Ok(db_run!(conn: {
+        plots::table.filter(plots::id.eq_any(&ids)).select(PlotRow::as_select()).load(conn).await?
+    }))
+}
+
+pub async fn growers_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<GrowerRow>> {
+    let ids = ids.to_vec();
+    Ok(db_run!(conn: {
+        growers::table.filter(growers::id.eq_any(&ids)).select(GrowerRow::as_select()).load(conn).await?
+    }))
+}
+
+pub async fn growers_by_phone(conn: &mut DbConn, phone: &str) -> AppResult<Vec<GrowerRow>> {
+    Ok(db_run!(conn: {
+        growers::table.filter(growers::phone.eq(phone)).select(GrowerRow::as_select()).load(conn).await?
+    }))
+}
+
+pub struct GrowerLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<i64> for GrowerLoader {
+    type Value = GrowerRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, GrowerRow>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        Ok(growers_by_ids(&mut conn, keys).await?.into_iter().map(|g| (g.id, g)).collect())
+    }
+}
+
+/// A grower's plots of one season.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GrowerSeason(pub i64, pub i32);
+
+pub struct GrowerPlotsLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<GrowerSeason> for GrowerPlotsLoader {
+    type Value = Vec<PlotRow>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[GrowerSeason]) -> Result<HashMap<GrowerSeason, Vec<PlotRow>>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let seasons: Vec<i32> = keys.iter().map(|k| k.1).collect();
+        let rows: Vec<PlotRow> = db_run!(conn: {
+            plots::table
+                .filter(plots::grower_id.eq_any(&ids))
+                .filter(plots::season.eq_any(&seasons))
+                .order(plots::code)
+                .select(PlotRow::as_select())
+                .load(conn)
+                .await
+                .map_err(AppError::from)?
+        });
+        let mut out: HashMap<GrowerSeason, Vec<PlotRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            if let Some(v) = out.get_mut(&GrowerSeason(row.grower_id, row.season)) {
+                v.push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The live unit holding each plot.
+pub struct PlotUnitLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<i64> for PlotUnitLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        let keys = keys.to_vec();
+        let rows: Vec<(i64, i64)> = db_run!(conn: {
+            unit_plots::table
+                .filter(unit_plots::plot_id.eq_any(&keys))
+                .filter(unit_plots::released_at.is_null())
+                .select((unit_plots::plot_id, unit_plots::unit_id))
+                .load(conn)
+                .await
+                .map_err(AppError::from)?
+        });
+        Ok(rows.into_iter().collect())
+    }
+}

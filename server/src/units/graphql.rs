@@ -1,0 +1,511 @@
+//! `TraceUnit` and its parts, `traceUnit`/`traceUnits`, the unit mutations, and the
+//! growers' side: `growerLogin` and `myResults`.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use cotton_domain::identity::{mask_id_number, validate_mobile};
+use cotton_domain::orgs::Role;
+use cotton_domain::units::{UnitKind, UnitStatus};
+use diesel::dsl::exists;
+use rust_decimal::Decimal;
+
+use super::service::{self, LegalPerson as LegalPersonValue, NewUnit, UnitChange};
+use super::{AccountLoader, ReviewRow, ReviewsLoader, UnitLoader, UnitPlotsLoader, UnitRow};
+use crate::accounts::graphql::{Account, AuthPayload};
+use crate::accounts::{AccountRow, NewAccount, sessions};
+use crate::auth::Principal;
+use crate::db::prelude::*;
+use crate::db::schema::{growers, plots, trace_units, unit_plots};
+use crate::error::{AppError, AppResult};
+use crate::graphql::relay::{self, PageInfo};
+use crate::graphql::scalars::GqlDecimal;
+use crate::graphql::{CtxExt, parse_id};
+use crate::orgs::graphql::Org;
+use crate::rosters::graphql::{Grower, Plot, load_grower};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "UnitKind")]
+pub enum GqlUnitKind {
+    Free,
+    Company,
+    Cooperative,
+}
+
+impl From<GqlUnitKind> for UnitKind {
+    fn from(k: GqlUnitKind) -> Self {
+        match k {
+            GqlUnitKind::Free => UnitKind::Free,
+            GqlUnitKind::Company => UnitKind::Company,
+            GqlUnitKind::Cooperative => UnitKind::Cooperative,
+        }
+    }
+}
+
+impl From<UnitKind> for GqlUnitKind {
+    fn from(k: UnitKind) -> Self {
+        match k {
+            UnitKind::Free => GqlUnitKind::Free,
+            UnitKind::Company => GqlUnitKind::Company,
+            UnitKind::Cooperative => GqlUnitKind::Cooperative,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "UnitStatus")]
+pub enum GqlUnitStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Dissolved,
+}
+
+impl From<GqlUnitStatus> for UnitStatus {
+    fn from(s: GqlUnitStatus) -> Self {
+        match s {
+            GqlUnitStatus::Pending => UnitStatus::Pending,
+            GqlUnitStatus::Approved => UnitStatus::Approved,
+            GqlUnitStatus::Rejected => UnitStatus::Rejected,
+            GqlUnitStatus::Dissolved => UnitStatus::Dissolved,
+        }
+    }
+}
+
+impl From<UnitStatus> for GqlUnitStatus {
+    fn from(s: UnitStatus) -> Self {
+        match s {
+            UnitStatus::Pending => GqlUnitStatus::Pending,
+            UnitStatus::Approved => GqlUnitStatus::Approved,
+            UnitStatus::Rejected => GqlUnitStatus::Rejected,
+            UnitStatus::Dissolved => GqlUnitStatus::Dissolved,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    Submit,
+    Approve,
+    Reject,
+    Revoke,
+    Modify,
+    Dissolve,
+}
+
+impl ReviewAction {
+    fn parse(s: &str) -> ReviewAction {
+        match s {
+            "APPROVE" => ReviewAction::Approve,
+            "REJECT" => ReviewAction::Reject,
+            "REVOKE" => ReviewAction::Revoke,
+            "MODIFY" => ReviewAction::Modify,
+            "DISSOLVE" => ReviewAction::Dissolve,
+            _ => ReviewAction::Submit,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct LegalPerson {
+    name: String,
+    id_number_masked: String,
+    credit_code: String,
+    phone: String,
+}
+
+#[derive(InputObject)]
+pub struct LegalPersonInput {
+    name: String,
+    id_number: String,
+    credit_code: String,
+    phone: String,
+}
+
+impl LegalPersonInput {
+    fn validated(&self) -> AppResult<LegalPersonValue> {
+        LegalPersonValue::validated(&self.name, &self.id_number, &self.credit_code, &self.phone)
+    }
+}
+
+pub struct UnitMember {
+    grower_id: i64,
+    plots: Vec<crate::rosters::PlotRow>,
+}
+
+#[Object]
+impl UnitMember {
+    async fn grower(&self, ctx: &Context<'_>) -> Result<Grower> {
+        load_grower(ctx, self.grower_id).await
+    }
+    async fn plots(&self) -> Vec<Plot> {
+        self.plots.iter().cloned().map(Plot).collect()
+    }
+    async fn area_mu(&self) -> GqlDecimal {
+        self.plots.iter().map(|p| p.area_mu.0).sum::<Decimal>().into()
+    }
+}
+
+pub struct Review(ReviewRow);
+
+#[Object]
+impl Review {
+    async fn action(&self) -> ReviewAction {
+        ReviewAction::parse(&self.0.action)
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    async fn by(&self, ctx: &Context<'_>) -> Result<Account> {
+        ctx.data_unchecked::<DataLoader<AccountLoader>>()
+            .load_one(self.0.by_account)
+            .await?
+            .map(Account)
+            .ok_or_else(|| AppError::NotFound("账号不存在".into()).into())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at.and_utc()
+    }
+}
+
+pub struct TraceUnit(pub UnitRow);
+
+impl TraceUnit {
+    async fn live_plots(&self, ctx: &Context<'_>) -> Result<Vec<crate::rosters::PlotRow>> {
+        Ok(ctx.data_unchecked::<DataLoader<UnitPlotsLoader>>().load_one(self.0.id).await?.unwrap_or_default())
+    }
+}
+
+#[Object]
+impl TraceUnit {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> GqlUnitKind {
+        self.0.kind().into()
+    }
+    async fn season(&self) -> i32 {
+        self.0.season
+    }
+    async fn status(&self) -> GqlUnitStatus {
+        self.0.status().into()
+    }
+    async fn region(&self, ctx: &Context<'_>) -> Result<Org> {
+        crate::orgs::graphql::load_org(ctx, Some(self.0.region_id))
+            .await?
+            .ok_or_else(|| AppError::NotFound("归属地区不存在".into()).into())
+    }
+    async fn legal_person(&self) -> Option<LegalPerson> {
+        let u = &self.0;
+        Some(LegalPerson {
+            name: u.legal_name.clone()?,
+            id_number_masked: mask_id_number(u.legal_id_number.as_deref()?),
+            credit_code: u.legal_credit_code.clone()?,
+            phone: u.legal_phone.clone()?,
+        })
+    }
+    /// Members with their plots in this unit (the unit's live plots, by grower).
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<UnitMember>> {
+        let mut members: Vec<UnitMember> = Vec::new();
+        for plot in self.live_plots(ctx).await? {
+            match members.iter_mut().find(|m| m.grower_id == plot.grower_id) {
+                Some(m) => m.plots.push(plot),
+                None => members.push(UnitMember { grower_id: plot.grower_id, plots: vec![plot] }),
+            }
+        }
+        Ok(members)
+    }
+    async fn total_area_mu(&self, ctx: &Context<'_>) -> Result<GqlDecimal> {
+        Ok(self.live_plots(ctx).await?.iter().map(|p| p.area_mu.0).sum::<Decimal>().into())
+    }
+    /// True once any trace card of the unit has had a bale: the unit is frozen.
+    async fn processing(&self) -> bool {
+        self.0.processing
+    }
+    async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<Review>> {
+        let rows = ctx.data_unchecked::<DataLoader<ReviewsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Review).collect())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.and_utc()
+    }
+}
+
+pub async fn load_unit(ctx: &Context<'_>, id: i64) -> Result<Option<TraceUnit>> {
+    Ok(ctx.data_unchecked::<DataLoader<UnitLoader>>().load_one(id).await?.map(TraceUnit))
+}
+
+#[derive(SimpleObject)]
+pub struct TraceUnitEdge {
+    cursor: String,
+    node: TraceUnit,
+}
+
+#[derive(SimpleObject)]
+pub struct TraceUnitConnection {
+    edges: Vec<TraceUnitEdge>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct GrowerResults {
+    /// The units holding the grower's plots, with status and review history.
+    units: Vec<TraceUnit>,
+}
+
+/// Is `unit` one of the units holding a plot of a grower with this mobile?
+async fn grower_sees(conn: &mut crate::db::DbConn, phone: &str, unit_id: i64) -> AppResult<bool> {
+    let n: i64 = db_run!(conn: {
+        unit_plots::table
+            .inner_join(plots::table.inner_join(growers::table))
+            .filter(unit_plots::unit_id.eq(unit_id))
+            .filter(growers::phone.eq(phone))
+            .count()
+            .get_result(conn)
+            .await?
+    });
+    Ok(n > 0)
+}
+
+async fn can_view(conn: &mut crate::db::DbConn, me: &Principal, unit: &UnitRow) -> AppResult<bool> {
+    Ok(match me.role {
+        Role::PlatformAdmin => true,
+        Role::Regiment => me.regiment_id == Some(unit.regiment_id),
+        Role::Company | Role::Initiator => super::can_manage(me, unit),
+        Role::Grower => match &me.phone {
+            Some(phone) => grower_sees(conn, phone, unit.id).await?,
+            None => false,
+        },
+        Role::Enterprise => false,
+    })
+}
+
+#[derive(Default)]
+pub struct UnitQuery;
+
+#[Object]
+impl UnitQuery {
+    async fn trace_unit(&self, ctx: &Context<'_>, id: ID) -> Result<Option<TraceUnit>> {
+        let me = ctx.principal()?;
+        let id = parse_id(&id, "追溯单元")?;
+        let mut conn = ctx.state().db.read().await?;
+        let row: Option<UnitRow> = db_run!(conn: {
+            trace_units::table.find(id).select(UnitRow::as_select()).first(conn).await.optional()?
+        });
+        let Some(row) = row else { return Ok(None) };
+        if !can_view(&mut conn, me, &row).await? {
+            return Err(AppError::Forbidden("无权查看该追溯单元".into()).into());
+        }
+        Ok(Some(TraceUnit(row)))
+    }
+
+    /// The units the caller may see: the admin all, a regiment its area, a company
+    /// its own, an initiator theirs, a grower those holding their plots.
+    #[allow(clippy::too_many_arguments)]
+    async fn trace_units(
+        &self,
+        ctx: &Context<'_>,
+        season: Option<i32>,
+        status: Option<GqlUnitStatus>,
+        kind: Option<GqlUnitKind>,
+        region_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<TraceUnitConnection> {
+        let me = ctx.principal()?.clone();
+        if me.role == Role::Enterprise {
+            return Err(AppError::Forbidden("加工企业不能查看追溯单元列表".into()).into());
+        }
+        let region = region_id.as_ref().map(|r| parse_id(r, "归属地区")).transpose()?;
+        let (after, limit) = relay::window(first, after.as_deref())?;
+        let status = status.map(|s| UnitStatus::from(s).as_str());
+        let kind = kind.map(|k| UnitKind::from(k).as_str());
+        let phone = me.phone.clone().unwrap_or_default();
+        let mut conn = ctx.state().db.read().await?;
+        macro_rules! filtered {
+            () => {{
+                let mut q = trace_units::table.into_boxed();
+                q = match me.role {
+                    Role::PlatformAdmin => q,
+                    Role::Regiment => q.filter(trace_units::regiment_id.eq(me.regiment_id.unwrap_or(-1))),
+                    Role::Company => q.filter(trace_units::creator_org_id.eq(me.org_id.unwrap_or(-1))),
+                    Role::Initiator => q.filter(trace_units::creator_account_id.eq(me.account_id)),
+                    _ => q.filter(exists(
+                        unit_plots::table
+                            .inner_join(plots::table.inner_join(growers::table))
+                            .filter(unit_plots::unit_id.eq(trace_units::id))
+                            .filter(growers::phone.eq(phone.clone())),
+                    )),
+                };
+                if let Some(s) = season {
+                    q = q.filter(trace_units::season.eq(s));
+                }
+                if let Some(s) = status {
+                    q = q.filter(trace_units::status.eq(s));
+                }
+                if let Some(k) = kind {
+                    q = q.filter(trace_units::kind.eq(k));
+                }
+                if let Some(r) = region {
+                    q = q.filter(trace_units::region_id.eq(r).or(trace_units::regiment_id.eq(r)));
+                }
+                q
+            }};
+        }
+        let (total, rows): (i64, Vec<UnitRow>) = db_run!(conn: {
+            let total = filtered!().count().get_result(conn).await?;
+            let mut q = filtered!().order(trace_units::id).limit(limit + 1).select(UnitRow::as_select());
+            if let Some(a) = after {
+                q = q.filter(trace_units::id.gt(a));
+            }
+            (total, q.load(conn).await?)
+        });
+        let (edges, page_info) = relay::page(rows, limit, |u| u.id);
+        Ok(TraceUnitConnection {
+            edges: edges.into_iter().map(|(cursor, u)| TraceUnitEdge { cursor, node: TraceUnit(u) }).collect(),
+            page_info,
+            total_count: total as i32,
+        })
+    }
+
+    /// A grower's own results. Tickets, cards, bales and premium shares join this
+    /// with the later parts of the platform.
+    async fn my_results(&self, ctx: &Context<'_>, season: Option<i32>) -> Result<GrowerResults> {
+        let me = ctx.principal()?;
+        if me.role != Role::Grower {
+            return Err(AppError::Forbidden("仅种植者可查询本人结果".into()).into());
+        }
+        let phone = me.phone.clone().unwrap_or_default();
+        let mut conn = ctx.state().db.read().await?;
+        let rows: Vec<UnitRow> = db_run!(conn: {
+            let mut q = trace_units::table
+                .filter(exists(
+                    unit_plots::table
+                        .inner_join(plots::table.inner_join(growers::table))
+                        .filter(unit_plots::unit_id.eq(trace_units::id))
+                        .filter(growers::phone.eq(&phone)),
+                ))
+                .order(trace_units::id)
+                .select(UnitRow::as_select())
+                .into_boxed();
+            if let Some(s) = season {
+                q = q.filter(trace_units::season.eq(s));
+            }
+            q.load(conn).await?
+        });
+        Ok(GrowerResults { units: rows.into_iter().map(TraceUnit).collect() })
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateTraceUnitInput {
+    kind: GqlUnitKind,
+    name: String,
+    season: i32,
+    region_id: Option<ID>,
+    legal_person: Option<LegalPersonInput>,
+    plot_ids: Vec<ID>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateTraceUnitInput {
+    name: Option<String>,
+    legal_person: Option<LegalPersonInput>,
+    add_plot_ids: Option<Vec<ID>>,
+    remove_plot_ids: Option<Vec<ID>>,
+}
+
+fn parse_ids(ids: &[ID]) -> AppResult<Vec<i64>> {
+    ids.iter().map(|i| parse_id(i, "地块")).collect()
+}
+
+#[derive(Default)]
+pub struct UnitMutation;
+
+#[Object]
+impl UnitMutation {
+    /// Saves a new unit (PENDING review). Refused below the season's minimum area
+    /// (AREA_TOO_SMALL) or when a plot is already in a live unit (PLOT_TAKEN).
+    async fn create_trace_unit(&self, ctx: &Context<'_>, input: CreateTraceUnitInput) -> Result<TraceUnit> {
+        let me = ctx.principal()?;
+        let new = NewUnit {
+            kind: input.kind.into(),
+            name: input.name,
+            season: input.season,
+            region_id: input.region_id.as_ref().map(|r| parse_id(r, "归属地区")).transpose()?,
+            legal_person: input.legal_person.as_ref().map(LegalPersonInput::validated).transpose()?,
+            plot_ids: parse_ids(&input.plot_ids)?,
+        };
+        Ok(TraceUnit(service::create(ctx.state(), me, new).await?))
+    }
+
+    /// Changes a PENDING or REJECTED unit (a REJECTED one goes back to PENDING).
+    async fn update_trace_unit(&self, ctx: &Context<'_>, id: ID, input: UpdateTraceUnitInput) -> Result<TraceUnit> {
+        let me = ctx.principal()?;
+        let id = parse_id(&id, "追溯单元")?;
+        let change = UnitChange {
+            name: input.name,
+            legal_person: input.legal_person.as_ref().map(LegalPersonInput::validated).transpose()?,
+            add_plot_ids: parse_ids(input.add_plot_ids.as_deref().unwrap_or_default())?,
+            remove_plot_ids: parse_ids(input.remove_plot_ids.as_deref().unwrap_or_default())?,
+        };
+        Ok(TraceUnit(service::update(ctx.state(), me, id, change).await?))
+    }
+
+    /// Dissolves a PENDING or REJECTED unit and frees its plots.
+    async fn dissolve_trace_unit(&self, ctx: &Context<'_>, id: ID) -> Result<TraceUnit> {
+        let me = ctx.principal()?;
+        Ok(TraceUnit(service::dissolve(ctx.state(), me, parse_id(&id, "追溯单元")?).await?))
+    }
+
+    /// The regiment of the unit's region approves or rejects (with a reason) a PENDING unit.
+    async fn review_trace_unit(&self, ctx: &Context<'_>, id: ID, approve: bool, reason: Option<String>) -> Result<TraceUnit> {
+        let me = ctx.principal()?;
+        Ok(TraceUnit(service::review(ctx.state(), me, parse_id(&id, "追溯单元")?, approve, reason).await?))
+    }
+
+    /// The same regiment takes back an approval (not once processing has begun).
+    async fn revoke_review(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<TraceUnit> {
+        let me = ctx.principal()?;
+        Ok(TraceUnit(service::revoke(ctx.state(), me, parse_id(&id, "追溯单元")?, &reason).await?))
+    }
+
+    /// A grower signs in with mobile + SMS code; the account is bound to the roster
+    /// entries with that mobile.
+    async fn grower_login(&self, ctx: &Context<'_>, phone: String, code: String) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let phone = validate_mobile(&phone)?;
+        let mut conn = state.db.write().await?;
+        if crate::rosters::growers_by_phone(&mut conn, &phone).await?.is_empty() {
+            return Err(AppError::NotFound("该手机号未登记在任何连队名册中，请联系连队核实".into()).into());
+        }
+        crate::accounts::registration::consume_code(&mut conn, &phone, &code).await?;
+        let username = format!("grower_{phone}");
+        let account: AccountRow = match crate::accounts::find_by_username(&mut conn, &username).await? {
+            Some(a) => a,
+            None => {
+                // Growers sign in by SMS only: the stored hash is of a random secret.
+                let hash = crate::auth::hash_password(crate::auth::random_token(32)).await?;
+                NewAccount {
+                    username: &username,
+                    password_hash: &hash,
+                    role: Role::Grower.as_str(),
+                    org_id: None,
+                    phone: Some(&phone),
+                    display_name: None,
+                    created_at: Utc::now().naive_utc(),
+                }
+                .insert(&mut conn)
+                .await?
+            }
+        };
+        Ok(sessions::start_session(state, &mut conn, account).await?.into())
+    }
+}
