@@ -100,6 +100,9 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
         .insert(&mut conn)
         .await?;
     }
+    drop(conn);
+    crate::demo_season::load(state).await?;
+    let mut conn = state.db.write().await?;
     db_run!(conn: {
         diesel::insert_into(app_meta::table)
             .values((app_meta::key.eq("demo_loaded"), app_meta::value.eq(Utc::now().to_rfc3339())))
@@ -115,6 +118,11 @@ pub fn describe(listen: &str) -> String {
         s.push_str(&format!("  {username:<10} {:<11} {org}\n", role.as_str()));
     }
     s.push_str(&format!("  admin      PLATFORM_ADMIN (created by --demo with password {DEMO_ADMIN_PASSWORD} when the database had no admin)\n"));
+    s.push_str(&format!(
+        "  {:<10} INITIATOR   (组团发起人, 二团)\n  growers sign in by SMS (growerLogin), e.g. {} — codes via devSmsCodes\n",
+        crate::demo_season::DEMO_INITIATOR.0,
+        crate::demo_season::demo_grower_phone(1, 1)
+    ));
     s.push_str(&format!("GraphiQL: http://{listen}/graphql\n"));
     s
 }

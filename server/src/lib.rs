@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod demo_season;
 pub mod error;
 pub mod events;
 pub mod files;

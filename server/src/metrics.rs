@@ -39,7 +39,28 @@ pub static LOGIN_FAILURES: LazyLock<IntCounter> = LazyLock::new(|| {
     register(IntCounter::new("cotton_login_failures_total", "Failed sign-in attempts").expect("valid metric"))
 });
 
+/// SQL statements sent to the database (what the N+1 test watches).
+pub static DB_QUERIES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(IntCounter::new("cotton_db_queries_total", "SQL statements executed").expect("valid metric"))
+});
+
+/// Counts every statement on every connection (installed as diesel's default instrumentation).
+struct QueryCounter;
+
+impl diesel::connection::Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            DB_QUERIES.inc();
+        }
+    }
+}
+
+pub fn install_query_counter() {
+    let _ = diesel::connection::set_default_instrumentation(|| Some(Box::new(QueryCounter)));
+}
+
 pub fn render() -> String {
+    LazyLock::force(&DB_QUERIES);
     // Touch every metric so the names appear before their first use.
     LazyLock::force(&GRAPHQL_REQUESTS);
     LazyLock::force(&GRAPHQL_DURATION);

@@ -32,7 +32,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let demo = config.demo;
     let state = build_state(config, db).await?;
     if demo {
-        let loaded = crate::demo::load(&state).await.map_err(|e| anyhow::anyhow!(e.message()))?;
+        let loaded = crate::demo::load(&state).await.map_err(|e| anyhow::anyhow!("{} ({e:?})", e.message()))?;
         tracing::info!(loaded, "demo data set ready");
     }
     let schema = crate::graphql::build_schema(Some(state.clone()));

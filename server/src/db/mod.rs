@@ -154,6 +154,7 @@ fn sqlite_manager(path: &Path) -> AsyncDieselConnectionManager<SqliteConn> {
 impl DbPool {
     /// Opens the pool and applies pending migrations.
     pub async fn connect(url: &DatabaseUrl) -> Result<DbPool, DbSetupError> {
+        crate::metrics::install_query_counter();
         let pool = match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -1,7 +1,10 @@
-//! One diesel schema for both backends. Decimal columns are `Numeric` here and map
+//! One diesel schema for both backends. Decimal columns are `ExactDecimal` here and map
 //! to `NUMERIC` on PostgreSQL and `TEXT` on SQLite through [`super::Dec`].
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     orgs (id) {
         id -> BigInt,
         kind -> Text,
@@ -14,6 +17,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     accounts (id) {
         id -> BigInt,
         username -> Text,
@@ -27,6 +33,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     refresh_tokens (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -40,6 +49,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     login_attempts (username) {
         username -> Text,
         failures -> Integer,
@@ -49,6 +61,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     sms_codes (id) {
         id -> BigInt,
         phone -> Text,
@@ -61,23 +76,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     season_rules (season) {
         season -> Integer,
-        min_unit_area_mu -> Numeric,
+        min_unit_area_mu -> ExactDecimal,
         realtime_window_minutes -> Integer,
-        premium_min_length_mm -> Numeric,
-        premium_min_strength -> Numeric,
-        premium_mic_min -> Numeric,
-        premium_mic_max -> Numeric,
-        standard_moisture_pct -> Numeric,
-        standard_trash_pct -> Numeric,
-        nominal_bale_kg -> Numeric,
+        premium_min_length_mm -> ExactDecimal,
+        premium_min_strength -> ExactDecimal,
+        premium_mic_min -> ExactDecimal,
+        premium_mic_max -> ExactDecimal,
+        standard_moisture_pct -> ExactDecimal,
+        standard_trash_pct -> ExactDecimal,
+        nominal_bale_kg -> ExactDecimal,
         updated_at -> Timestamp,
         updated_by -> Nullable<BigInt>,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     app_meta (key) {
         key -> Text,
         value -> Text,
@@ -89,6 +110,9 @@ diesel::joinable!(refresh_tokens -> accounts (account_id));
 
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     growers (id) {
         id -> BigInt,
         company_id -> BigInt,
@@ -101,13 +125,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     plots (id) {
         id -> BigInt,
         grower_id -> BigInt,
         company_id -> BigInt,
         season -> Integer,
         code -> Text,
-        area_mu -> Numeric,
+        area_mu -> ExactDecimal,
         location -> Nullable<Text>,
         variety -> Nullable<Text>,
         created_at -> Timestamp,
@@ -116,6 +143,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     trace_units (id) {
         id -> BigInt,
         code -> Text,
@@ -138,6 +168,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     unit_plots (id) {
         id -> BigInt,
         unit_id -> BigInt,
@@ -148,6 +181,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     unit_reviews (id) {
         id -> BigInt,
         unit_id -> BigInt,

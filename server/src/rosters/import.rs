@@ -21,14 +21,15 @@ use crate::state::AppState;
 
 pub const ROSTER_HEADER: [&str; 7] = ["姓名", "身份证号", "手机号", "地块编号", "面积（亩）", "位置", "品种"];
 
-struct RosterLine {
-    name: String,
-    id_number: String,
-    phone: Option<String>,
-    plot_code: String,
-    area_mu: Decimal,
-    location: Option<String>,
-    variety: Option<String>,
+/// One roster row: a grower and one of their plots, validated.
+pub struct RosterLine {
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub plot_code: String,
+    pub area_mu: Decimal,
+    pub location: Option<String>,
+    pub variety: Option<String>,
 }
 
 fn parse_line(row: &SheetRow) -> AppResult<RosterLine> {
@@ -67,7 +68,8 @@ pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[She
     Ok(report)
 }
 
-async fn import_line(
+/// Upserts one roster line: the grower by ID number, the plot by (company, season, code).
+pub async fn import_line(
     conn: &mut DbConn,
     company: &OrgRow,
     season: i32,

@@ -165,3 +165,15 @@ impl async_graphql::dataloader::Loader<i64> for PlotUnitLoader {
         Ok(rows.into_iter().collect())
     }
 }
+
+pub async fn plots_by_company_season(conn: &mut DbConn, company_id: i64, season: i32) -> AppResult<Vec<PlotRow>> {
+    Ok(db_run!(conn: {
+        plots::table
+            .filter(plots::company_id.eq(company_id))
+            .filter(plots::season.eq(season))
+            .order(plots::code)
+            .select(PlotRow::as_select())
+            .load(conn)
+            .await?
+    }))
+}

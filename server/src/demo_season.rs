@@ -1,0 +1,117 @@
+//! The demo's season: rosters of the four companies and trace units in every state,
+//! made through the same code paths as production (roster upsert, unit service).
+
+use cotton_domain::identity::id_check_char;
+use cotton_domain::orgs::Role;
+use rust_decimal::Decimal;
+
+use crate::accounts::NewAccount;
+use crate::auth::{self, Principal};
+use crate::error::AppResult;
+use crate::rosters::import::{RosterLine, import_line};
+use crate::state::AppState;
+use crate::units::service::{self, NewUnit};
+use cotton_domain::units::UnitKind;
+
+pub const DEMO_SEASON: i32 = 2026;
+pub const GROWERS_PER_COMPANY: usize = 16;
+/// The demo initiator (组团发起人) of the second regiment.
+pub const DEMO_INITIATOR: (&str, &str) = ("13900000021", "faqi21");
+
+const SURNAMES: [&str; 10] = ["张", "王", "李", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+const GIVEN: [&str; 8] = ["建国", "秀英", "志强", "桂兰", "德明", "玉梅", "新民", "红霞"];
+
+/// A valid (checksummed) demo ID number for grower `n`.
+pub fn demo_id_number(n: usize) -> String {
+    let body = format!("650102{}{:02}{:02}{:03}", 1960 + n % 30, 1 + n % 12, 1 + n % 28, n % 1000);
+    let bytes: [u8; 17] = body.as_bytes().try_into().expect("17 digits");
+    format!("{body}{}", id_check_char(&bytes))
+}
+
+/// Mobile of grower `g` (1-based) of company `c` (1-based): 139 cc gggggg.
+pub fn demo_grower_phone(c: usize, g: usize) -> String {
+    format!("139{c:02}{g:06}")
+}
+
+async fn principal(state: &AppState, username: &str) -> AppResult<Principal> {
+    let mut conn = state.db.read().await?;
+    let account = crate::accounts::find_by_username(&mut conn, username).await?.expect("demo account exists");
+    crate::accounts::principal_of(&mut conn, &account).await
+}
+
+pub async fn load(state: &AppState) -> AppResult<()> {
+    let companies = ["XJBT-01-01-01", "XJBT-01-01-02", "XJBT-01-02-01", "XJBT-01-02-02"];
+    let mut plot_ids: Vec<Vec<i64>> = Vec::new();
+    let mut conn = state.db.write().await?;
+    for (ci, code) in companies.iter().enumerate() {
+        let company = crate::orgs::find_by_code(&mut conn, code).await?.expect("demo company");
+        let mut ids = Vec::new();
+        for g in 1..=GROWERS_PER_COMPANY {
+            let n = ci * 100 + g;
+            for p in 1..=2 {
+                let line = RosterLine {
+                    name: format!("{}{}", SURNAMES[(n * 7 + n / 10) % 10], GIVEN[(n * 3 + n / 100) % 8]),
+                    id_number: demo_id_number(n),
+                    phone: Some(demo_grower_phone(ci + 1, g)),
+                    plot_code: format!("{}-{g:02}-{p}", &code[code.len() - 5..]),
+                    area_mu: Decimal::from(25 + ((g + p) % 5) as i64 * 5),
+                    location: Some(format!("第{}条田", g * 2 + p)),
+                    variety: Some(if p == 1 { "新陆早84号" } else { "中棉113" }.to_string()),
+                };
+                import_line(&mut conn, &company, DEMO_SEASON, &line).await?;
+            }
+        }
+        let season_plots = crate::rosters::plots_by_company_season(&mut conn, company.id, DEMO_SEASON).await?;
+        ids.extend(season_plots.iter().map(|p| p.id));
+        plot_ids.push(ids);
+    }
+    // The initiator of regiment 2, registered under 二团.
+    let regiment2 = crate::orgs::find_by_code(&mut conn, "XJBT-01-02").await?.expect("demo regiment");
+    if crate::accounts::find_by_username(&mut conn, DEMO_INITIATOR.0).await?.is_none() {
+        let hash = auth::hash_password(crate::demo::DEMO_PASSWORD.to_string()).await?;
+        NewAccount {
+            username: DEMO_INITIATOR.0,
+            password_hash: &hash,
+            role: Role::Initiator.as_str(),
+            org_id: Some(regiment2.id),
+            phone: Some(DEMO_INITIATOR.0),
+            display_name: Some("马合木提（组团发起人）"),
+            created_at: chrono::Utc::now().naive_utc(),
+        }
+        .insert(&mut conn)
+        .await?;
+    }
+    drop(conn);
+
+    // 16 plots (8 growers) of ~ 560 mu make a unit.
+    let half = |c: usize, second: bool| -> Vec<i64> {
+        let v = &plot_ids[c];
+        if second { v[v.len() / 2..].to_vec() } else { v[..v.len() / 2].to_vec() }
+    };
+    let unit = |name: &str, kind: UnitKind, plots: Vec<i64>| NewUnit {
+        kind,
+        name: name.to_string(),
+        season: DEMO_SEASON,
+        region_id: None,
+        legal_person: None,
+        plot_ids: plots,
+    };
+    let lian11 = principal(state, "lian11").await?;
+    let lian12 = principal(state, "lian12").await?;
+    let lian21 = principal(state, "lian21").await?;
+    let tuan1 = principal(state, "tuan1").await?;
+    let tuan2 = principal(state, "tuan2").await?;
+    let faqi = principal(state, DEMO_INITIATOR.0).await?;
+
+    let a = service::create(state, &lian11, unit("一团一连第一追溯单元", UnitKind::Company, half(0, false))).await?;
+    service::review(state, &tuan1, a.id, true, Some("面积与名册核对无误".into())).await?;
+    service::create(state, &lian11, unit("一团一连第二追溯单元", UnitKind::Company, half(0, true))).await?;
+    let c = service::create(state, &lian12, unit("一团二连第一追溯单元", UnitKind::Company, half(1, false))).await?;
+    service::review(state, &tuan1, c.id, false, Some("成员地块与实际种植不符，请核实后修改".into())).await?;
+    let d = service::create(state, &lian12, unit("一团二连临时单元", UnitKind::Company, half(1, true))).await?;
+    service::dissolve(state, &lian12, d.id).await?;
+    let e = service::create(state, &lian21, unit("二团一连第一追溯单元", UnitKind::Company, half(2, false))).await?;
+    service::review(state, &tuan2, e.id, true, None).await?;
+    service::create(state, &faqi, unit("二团棉农自由组团", UnitKind::Free, half(3, false))).await?;
+    Ok(())
+}
