@@ -1,0 +1,124 @@
+//! Building plugin libraries from tests: the Rust driver crates with cargo (into
+//! the same target folder as the running test, so nothing is built twice) and C
+//! plugins with the system C compiler (`cc`, or `$CC`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// The workspace root (this crate lives in `plugins/conformance`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// The C header of the ABI.
+pub fn include_dir() -> PathBuf {
+    workspace_root().join("plugins/abi/include")
+}
+
+/// The target folder and profile folder of the running executable
+/// (`<target>/<profile>/deps/<exe>` or `<target>/<profile>/<exe>`).
+fn target_of_running_exe() -> (PathBuf, PathBuf) {
+    let exe = std::env::current_exe().expect("current exe");
+    let mut dir = exe.parent().expect("exe folder").to_path_buf();
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir.parent().expect("profile folder").to_path_buf();
+    }
+    let target = dir.parent().expect("target folder").to_path_buf();
+    (target, dir)
+}
+
+static BUILD_LOCK: Mutex<()> = Mutex::new(());
+
+/// Builds the given cdylib packages with cargo, in the profile and target
+/// folder of the running test, and returns the path of each library, in order.
+/// Cheap when they are up to date. Panics with cargo's output on failure.
+pub fn cargo_cdylibs(packages: &[&str]) -> Vec<PathBuf> {
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let (target, profile_dir) = target_of_running_exe();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root()).arg("build").arg("--quiet").arg("-j2").arg("--target-dir").arg(&target);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            cmd.arg("--release");
+        }
+        Some(other) => {
+            cmd.arg("--profile").arg(other);
+        }
+        None => panic!("cannot tell the cargo profile of {}", profile_dir.display()),
+    }
+    for p in packages {
+        cmd.arg("-p").arg(p);
+    }
+    cmd.env_remove("CARGO_TARGET_DIR").env("CARGO_TERM_COLOR", "never");
+    let out = cmd.output().expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "cargo build of {packages:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    packages
+        .iter()
+        .map(|p| {
+            let lib = profile_dir.join(format!(
+                "{}{}{}",
+                std::env::consts::DLL_PREFIX,
+                p.replace('-', "_"),
+                std::env::consts::DLL_SUFFIX
+            ));
+            assert!(lib.is_file(), "cargo built {p} but {} is missing", lib.display());
+            lib
+        })
+        .collect()
+}
+
+/// Every Rust driver plugin of the project, by package name.
+pub const PROJECT_PLUGINS: [&str; 6] = [
+    "cotton-collector-iv",
+    "cotton-collector-v",
+    "cotton-collector-vi",
+    "cotton-printer-zpl",
+    "cotton-printer-tspl",
+    "cotton-printer-pdf",
+];
+
+/// The project's driver plugins, built once per process; in [`PROJECT_PLUGINS`] order.
+pub fn project_plugins() -> &'static [PathBuf] {
+    static LIBS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    LIBS.get_or_init(|| cargo_cdylibs(&PROJECT_PLUGINS))
+}
+
+/// The library of one project plugin package.
+pub fn project_plugin(package: &str) -> PathBuf {
+    let i = PROJECT_PLUGINS.iter().position(|p| *p == package).unwrap_or_else(|| panic!("{package} is not a project plugin"));
+    project_plugins()[i].clone()
+}
+
+/// Compiles C sources into a shared library at `out` with `$CC` (default
+/// `cc`): `-shared -fPIC -std=c99 -Wall -Wextra -Werror` and the ABI header on
+/// the include path, plus `extra` flags. Panics with the compiler's output on
+/// failure.
+pub fn cc_shared(sources: &[&Path], out: &Path, extra: &[&str]) {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let mut cmd = Command::new(&cc);
+    cmd.args(["-shared", "-fPIC", "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror"]).arg("-I").arg(include_dir());
+    cmd.args(extra).args(sources).arg("-o").arg(out);
+    let res = cmd.output().unwrap_or_else(|e| panic!("run {cc}: {e} (a C compiler is needed for the C plugin tests)"));
+    assert!(
+        res.status.success(),
+        "{cc} failed for {sources:?}:\n{}\n{}",
+        String::from_utf8_lossy(&res.stdout),
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
+
+/// The C example plugin (`plugins/examples/c-printer`), compiled into `dir`.
+pub fn c_example(dir: &Path) -> PathBuf {
+    let src = workspace_root().join("plugins/examples/c-printer/text_printer.c");
+    let out = dir.join(format!("{}cotton_text_printer{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX));
+    cc_shared(&[&src], &out, &[]);
+    out
+}

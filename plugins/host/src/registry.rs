@@ -1,0 +1,141 @@
+//! The plugins folder: every library in it is loaded at start, checked, and
+//! either kept or refused with one log line. Nothing is ever unloaded.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cotton_plugin_abi::wire::{CollectorModel, PluginKind};
+
+use crate::drivers::{Collector, Printer};
+use crate::error::HostError;
+use crate::loader::{LoadedPlugin, PluginInfo};
+
+/// A library that was not loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// The loaded plugins.
+#[derive(Debug, Default)]
+pub struct PluginRegistry {
+    plugins: Vec<Arc<LoadedPlugin>>,
+    refused: Vec<Refusal>,
+}
+
+/// True for a file name ending in this platform's library extension
+/// (`.so`, `.dylib`, `.dll`).
+pub fn is_library(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == std::env::consts::DLL_EXTENSION)
+}
+
+impl PluginRegistry {
+    /// No plugins.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Loads every library file directly in `dir`, in file-name order. A missing
+    /// folder is not an error (nothing is loaded; one info line says so).
+    pub fn load_dir(dir: &Path) -> Self {
+        let mut reg = Self::empty();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::info!(dir = %dir.display(), "plugins folder does not exist; no driver plugins loaded");
+                return reg;
+            }
+            Err(e) => {
+                tracing::error!(dir = %dir.display(), error = %e, "cannot read the plugins folder; no driver plugins loaded");
+                return reg;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && is_library(p))
+            .collect();
+        paths.sort();
+        for path in paths {
+            reg.load_file(&path);
+        }
+        tracing::info!(
+            dir = %dir.display(),
+            loaded = reg.plugins.len(),
+            refused = reg.refused.len(),
+            "driver plugins ready"
+        );
+        reg
+    }
+
+    /// Loads one library; on refusal logs one line and records it. Returns
+    /// whether it was loaded.
+    pub fn load_file(&mut self, path: &Path) -> bool {
+        let result = LoadedPlugin::load(path).and_then(|p| {
+            let i = p.info();
+            match self.plugins.iter().find(|q| q.info().kind == i.kind && q.info().model == i.model) {
+                Some(q) => Err(format!(
+                    "duplicate model: {} plugin model `{}` is already served by {} ({})",
+                    i.kind.as_str(),
+                    i.model,
+                    q.info().name,
+                    q.info().path.display()
+                )),
+                None => Ok(p),
+            }
+        });
+        match result {
+            Ok(p) => {
+                let i = p.info();
+                tracing::info!(
+                    path = %path.display(), name = %i.name, kind = i.kind.as_str(), model = %i.model,
+                    version = %i.version, abi = i.abi_version, "loaded driver plugin"
+                );
+                self.plugins.push(Arc::new(p));
+                true
+            }
+            Err(reason) => {
+                tracing::warn!("refused driver plugin {}: {reason}", path.display());
+                self.refused.push(Refusal { path: path.to_path_buf(), reason });
+                false
+            }
+        }
+    }
+
+    /// What is loaded, in load order.
+    pub fn list(&self) -> Vec<&PluginInfo> {
+        self.plugins.iter().map(|p| p.info()).collect()
+    }
+
+    /// What was refused.
+    pub fn refused(&self) -> &[Refusal] {
+        &self.refused
+    }
+
+    /// The printer driver of `model` (e.g. `ZPL`), if loaded.
+    pub fn printer(&self, model: &str) -> Option<Printer> {
+        self.plugins
+            .iter()
+            .find(|p| p.info().kind == PluginKind::Printer && p.info().model == model)
+            .and_then(|p| Printer::new(p.clone()))
+    }
+
+    /// [`PluginRegistry::printer`], or `HostError::NoPlugin`.
+    pub fn require_printer(&self, model: &str) -> Result<Printer, HostError> {
+        self.printer(model).ok_or_else(|| HostError::NoPlugin(format!("没有加载型号为{model}的打印机插件")))
+    }
+
+    /// The collector driver of `model`, if loaded.
+    pub fn collector(&self, model: CollectorModel) -> Option<Collector> {
+        self.plugins
+            .iter()
+            .find(|p| p.info().kind == PluginKind::Collector && p.info().model == model.as_str())
+            .and_then(|p| Collector::new(p.clone()))
+    }
+
+    /// [`PluginRegistry::collector`], or `HostError::NoPlugin`.
+    pub fn require_collector(&self, model: CollectorModel) -> Result<Collector, HostError> {
+        self.collector(model)
+            .ok_or_else(|| HostError::NoPlugin(format!("没有加载{}型采集器插件", model.as_str())))
+    }
+}
