@@ -16,3 +16,10 @@ fn collector_v_conforms() {
     let r = run(&lib);
     assert!(r.passed(), "{}", r.render());
 }
+
+#[test]
+fn collector_vi_conforms() {
+    let lib = build::cargo_cdylibs(&["cotton-collector-vi"]).remove(0);
+    let r = run(&lib);
+    assert!(r.passed(), "{}", r.render());
+}
