@@ -6,9 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-/// The workspace root (this crate lives in `plugins/conformance`).
+/// The workspace root: the nearest folder above this file's crate that holds
+/// `plugins/abi/include/cotton_plugin.h` (this file is also compiled into the
+/// server's tests by path).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|d| d.join("plugins/abi/include/cotton_plugin.h").is_file())
+        .expect("the workspace root above CARGO_MANIFEST_DIR")
+        .to_path_buf()
 }
 
 /// The C header of the ABI.
@@ -53,6 +59,8 @@ pub fn cargo_cdylibs(packages: &[&str]) -> Vec<PathBuf> {
         cmd.arg("-p").arg(p);
     }
     cmd.env_remove("CARGO_TARGET_DIR").env("CARGO_TERM_COLOR", "never");
+    // Build with the profile's own settings, whatever the running test set.
+    cmd.env_remove("RUSTFLAGS").env_remove("CARGO_ENCODED_RUSTFLAGS");
     let out = cmd.output().expect("run cargo build");
     assert!(
         out.status.success(),
@@ -69,7 +77,11 @@ pub fn cargo_cdylibs(packages: &[&str]) -> Vec<PathBuf> {
                 p.replace('-', "_"),
                 std::env::consts::DLL_SUFFIX
             ));
-            assert!(lib.is_file(), "cargo built {p} but {} is missing", lib.display());
+            let in_deps = profile_dir.join("deps").join(lib.file_name().expect("file name"));
+            assert!(lib.is_file() || in_deps.is_file(), "cargo built {p} but {} is missing", lib.display());
+            if !lib.is_file() {
+                return in_deps;
+            }
             lib
         })
         .collect()
@@ -113,6 +125,28 @@ pub fn cc_shared(sources: &[&Path], out: &Path, extra: &[&str]) {
         String::from_utf8_lossy(&res.stdout),
         String::from_utf8_lossy(&res.stderr)
     );
+}
+
+/// The panicking Rust test fixture (`plugins/fixtures/panicky`), copied into
+/// `dir`. The copy cargo leaves next to the test executables is removed, so the
+/// fixture never sits in a folder a server loads plugins from by default.
+pub fn fixture_panicky(dir: &Path) -> PathBuf {
+    let package = "cotton-plugin-fixture-panicky";
+    let uplifted = cargo_cdylibs(&[package]).remove(0);
+    let name = uplifted.file_name().expect("file name").to_owned();
+    let built = uplifted.parent().expect("profile folder").join("deps").join(&name);
+    let out = dir.join(&name);
+    std::fs::copy(if built.is_file() { &built } else { &uplifted }, &out).expect("copy the fixture");
+    let _ = std::fs::remove_file(&uplifted);
+    out
+}
+
+/// A variant of the broken C fixtures (`plugins/fixtures/broken.c`:
+/// `WRONG_ABI`, `NO_ENTRY`, `NULL`, `GARBAGE`, `BAD_RENDER`), compiled into `dir`.
+pub fn c_broken(dir: &Path, variant: &str) -> PathBuf {
+    let out = dir.join(format!("{}broken_{}{}", std::env::consts::DLL_PREFIX, variant.to_lowercase(), std::env::consts::DLL_SUFFIX));
+    cc_shared(&[&workspace_root().join("plugins/fixtures/broken.c")], &out, &[&format!("-DBROKEN_{variant}")]);
+    out
 }
 
 /// The C example plugin (`plugins/examples/c-printer`), compiled into `dir`.
