@@ -17,6 +17,8 @@ pub struct Config {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
+    /// Folder of driver plugins (shared libraries) loaded at start.
+    pub plugins_dir: PathBuf,
 }
 
 impl Config {
@@ -34,7 +36,18 @@ impl Config {
             refresh_ttl: Duration::from_secs(num("COTTON_REFRESH_TTL_DAYS", 30) * 86_400),
             max_depth: num("COTTON_MAX_DEPTH", 12) as usize,
             max_complexity: num("COTTON_MAX_COMPLEXITY", 5_000) as usize,
+            plugins_dir: env("COTTON_PLUGINS_DIR").map(PathBuf::from).unwrap_or_else(default_plugins_dir),
             introspection: env("COTTON_INTROSPECTION").map(|v| v != "off" && v != "false" && v != "0").unwrap_or(true),
         }
     }
+}
+
+/// Where cargo puts the workspace's plugin libraries: next to the server binary
+/// (`target/debug` or `target/release`), so a fresh `cargo build --workspace`
+/// needs no configuration.
+pub fn default_plugins_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from("plugins-enabled"))
 }

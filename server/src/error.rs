@@ -63,7 +63,11 @@ pub enum AppError {
     Conflict(String),
     RateLimited(String),
     BadFile(String),
+    Plugin(String),
     PlotTaken(String),
+    TicketLate(String),
+    TicketCarded(String),
+    UnitNotApproved(String),
     Rule(RuleError),
     Unavailable(String),
     Database(diesel::result::Error),
@@ -94,7 +98,11 @@ impl AppError {
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::BadFile(_) => ErrorCode::BadFile,
+            AppError::Plugin(_) => ErrorCode::Plugin,
             AppError::PlotTaken(_) => ErrorCode::PlotTaken,
+            AppError::TicketLate(_) => ErrorCode::TicketLate,
+            AppError::TicketCarded(_) => ErrorCode::TicketCarded,
+            AppError::UnitNotApproved(_) => ErrorCode::UnitNotApproved,
             AppError::Rule(RuleError::Invalid(_)) => ErrorCode::Validation,
             AppError::Rule(RuleError::CardChecksum(_)) => ErrorCode::CardChecksum,
             AppError::Rule(RuleError::AreaTooSmall { .. }) => ErrorCode::AreaTooSmall,
@@ -141,7 +149,11 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::RateLimited(m)
             | AppError::BadFile(m)
+            | AppError::Plugin(m)
             | AppError::PlotTaken(m)
+            | AppError::TicketLate(m)
+            | AppError::TicketCarded(m)
+            | AppError::UnitNotApproved(m)
             | AppError::Unavailable(m) => m.clone(),
             AppError::Rule(e) => e.to_string(),
             AppError::Database(diesel::result::Error::DatabaseError(
@@ -160,5 +172,16 @@ impl From<AppError> for async_graphql::Error {
         }
         let code = e.code().as_str();
         async_graphql::Error::new(e.message()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+impl From<cotton_plugin_host::HostError> for AppError {
+    fn from(e: cotton_plugin_host::HostError) -> Self {
+        use cotton_plugin_host::HostError as H;
+        match e {
+            H::Plugin(m) | H::NoPlugin(m) => AppError::Plugin(m),
+            H::BadFile(m) => AppError::BadFile(m),
+            H::Invalid(m) => AppError::Validation(m),
+        }
     }
 }

@@ -31,6 +31,9 @@ enum Command {
         /// Development mode: exposes devSmsCodes
         #[arg(long)]
         dev: bool,
+        /// Folder of driver plugins; default: next to this executable
+        #[arg(long, env = "COTTON_PLUGINS_DIR")]
+        plugins_dir: Option<PathBuf>,
     },
     /// Apply pending database migrations and exit
     Migrate,
@@ -74,8 +77,11 @@ async fn main() -> anyhow::Result<()> {
     init_logging(&cli.log_format);
     let mut config = Config::from_env(cli.database_url.clone());
     match cli.command {
-        Command::Serve { listen, demo, dev } => {
+        Command::Serve { listen, demo, dev, plugins_dir } => {
             config.listen = listen;
+            if let Some(dir) = plugins_dir {
+                config.plugins_dir = dir;
+            }
             config.demo = demo;
             config.dev_mode = dev || demo;
             cotton_trace::server::serve(config).await

@@ -23,7 +23,14 @@ pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<AppState>
     let secret = TokenKeys::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
     let keys = TokenKeys::new(&secret, config.access_ttl, config.refresh_ttl);
     let sms = Arc::new(LogSmsSender::new(config.dev_mode));
-    Ok(AppState { db, bus, keys, config: Arc::new(config), sms })
+    let plugins = Arc::new(cotton_plugin_host::PluginRegistry::load_dir(&config.plugins_dir));
+    tracing::info!(
+        dir = %config.plugins_dir.display(),
+        loaded = plugins.list().len(),
+        refused = plugins.refused().len(),
+        "driver plugins"
+    );
+    Ok(AppState { db, bus, keys, config: Arc::new(config), sms, plugins })
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::events::EventBus;
 use crate::sms::SmsSender;
+use cotton_plugin_host::PluginRegistry;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,4 +16,6 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub config: Arc<Config>,
     pub sms: Arc<dyn SmsSender>,
+    /// Driver plugins loaded at start; never unloaded.
+    pub plugins: Arc<PluginRegistry>,
 }

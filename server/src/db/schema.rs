@@ -199,6 +199,109 @@ diesel::joinable!(unit_plots -> trace_units (unit_id));
 diesel::joinable!(unit_plots -> plots (plot_id));
 diesel::joinable!(unit_reviews -> trace_units (unit_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    tickets (id) {
+        id -> BigInt,
+        enterprise_id -> BigInt,
+        ticket_no -> Text,
+        season -> Integer,
+        grower_id -> BigInt,
+        gross_kg -> ExactDecimal,
+        tare_kg -> Nullable<ExactDecimal>,
+        moisture_pct -> Nullable<ExactDecimal>,
+        trash_pct -> Nullable<ExactDecimal>,
+        lint_yield_pct -> Nullable<ExactDecimal>,
+        module_count -> Nullable<Integer>,
+        weighed_at -> Timestamp,
+        uploaded_at -> Timestamp,
+        late -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    ticket_plots (ticket_id, plot_id) {
+        ticket_id -> BigInt,
+        plot_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    trace_cards (id) {
+        id -> BigInt,
+        card_no -> Text,
+        season -> Integer,
+        ticket_id -> BigInt,
+        unit_id -> BigInt,
+        enterprise_id -> BigInt,
+        module_type -> Text,
+        module_count -> Integer,
+        target_lint_kg -> ExactDecimal,
+        processed_lint_kg -> ExactDecimal,
+        processable_bales -> Integer,
+        status -> Text,
+        printed_by -> BigInt,
+        printed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    print_records (id) {
+        id -> BigInt,
+        card_id -> BigInt,
+        copies -> Integer,
+        reprint -> Bool,
+        printer -> Text,
+        by_account -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    production_lines (id) {
+        id -> BigInt,
+        enterprise_id -> BigInt,
+        name -> Text,
+        collector_model -> Text,
+        device_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    card_exports (id) {
+        id -> BigInt,
+        card_id -> BigInt,
+        line_id -> BigInt,
+        exported_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(ticket_plots -> tickets (ticket_id));
+diesel::joinable!(ticket_plots -> plots (plot_id));
+diesel::joinable!(trace_cards -> tickets (ticket_id));
+diesel::joinable!(print_records -> trace_cards (card_id));
+diesel::joinable!(card_exports -> trace_cards (card_id));
+diesel::joinable!(tickets -> growers (grower_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
     accounts,
@@ -212,4 +315,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     trace_units,
     unit_plots,
     unit_reviews,
+    tickets,
+    ticket_plots,
+    trace_cards,
+    print_records,
+    production_lines,
+    card_exports,
 );

@@ -17,6 +17,10 @@ pub struct Query(
     crate::season::SeasonQuery,
     crate::rosters::graphql::RosterQuery,
     crate::units::graphql::UnitQuery,
+    crate::tickets::graphql::TicketQuery,
+    crate::cards::graphql::CardQuery,
+    crate::lines::graphql::LineQuery,
+    crate::plugins::PluginQuery,
     crate::accounts::registration::RegistrationQuery,
 );
 
@@ -27,6 +31,9 @@ pub struct Mutation(
     crate::season::SeasonMutation,
     crate::rosters::graphql::RosterMutation,
     crate::units::graphql::UnitMutation,
+    crate::tickets::graphql::TicketMutation,
+    crate::cards::graphql::CardMutation,
+    crate::lines::graphql::LineMutation,
     crate::accounts::registration::RegistrationMutation,
     crate::accounts::import::ImportMutation,
 );
@@ -49,6 +56,11 @@ pub fn build_schema(state: Option<AppState>) -> CottonSchema {
             .data(DataLoader::new(crate::units::UnitPlotsLoader { db: state.db.clone() }, tokio::spawn))
             .data(DataLoader::new(crate::units::ReviewsLoader { db: state.db.clone() }, tokio::spawn))
             .data(DataLoader::new(crate::units::AccountLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::rosters::PlotLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::tickets::TicketLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::tickets::TicketPlotsLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::cards::CardByTicketLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::cards::CardLoader { db: state.db.clone() }, tokio::spawn))
             .data(state);
         if !config.introspection {
             builder = builder.disable_introspection();

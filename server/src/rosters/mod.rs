@@ -177,3 +177,17 @@ pub async fn plots_by_company_season(conn: &mut DbConn, company_id: i64, season:
             .await?
     }))
 }
+
+pub struct PlotLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<i64> for PlotLoader {
+    type Value = PlotRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, PlotRow>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        Ok(plots_by_ids(&mut conn, keys).await?.into_iter().map(|p| (p.id, p)).collect())
+    }
+}

@@ -1,0 +1,368 @@
+//! `TraceCard`, `PrintRecord`, `traceCard`, `printRecords`, `cardUsage`,
+//! `printTraceCard`, `reprintTraceCard`.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use cotton_domain::orgs::Role;
+
+use super::{CardLoader, CardRow, PrintRecordRow, RenderedFile};
+use crate::accounts::graphql::Account;
+use crate::db::prelude::*;
+use crate::db::schema::{growers, print_records, tickets, trace_cards};
+use crate::error::{AppError, AppResult};
+use crate::graphql::relay::{self, PageInfo};
+use crate::graphql::scalars::GqlDecimal;
+use crate::graphql::{CtxExt, parse_id};
+use crate::tickets::graphql::Ticket;
+use crate::tickets::TicketLoader;
+use crate::units::AccountLoader;
+use crate::units::graphql::{TraceUnit, load_unit};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleType {
+    RoundModule,
+    RectangularModule,
+    Loose,
+}
+
+impl ModuleType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModuleType::RoundModule => "ROUND_MODULE",
+            ModuleType::RectangularModule => "RECTANGULAR_MODULE",
+            ModuleType::Loose => "LOOSE",
+        }
+    }
+    fn parse(s: &str) -> ModuleType {
+        match s {
+            "ROUND_MODULE" => ModuleType::RoundModule,
+            "RECTANGULAR_MODULE" => ModuleType::RectangularModule,
+            _ => ModuleType::Loose,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardStatus {
+    Printed,
+    Exported,
+    Processing,
+    Finished,
+}
+
+impl CardStatus {
+    fn parse(s: &str) -> CardStatus {
+        match s {
+            "EXPORTED" => CardStatus::Exported,
+            "PROCESSING" => CardStatus::Processing,
+            "FINISHED" => CardStatus::Finished,
+            _ => CardStatus::Printed,
+        }
+    }
+}
+
+pub struct TraceCard(pub CardRow);
+
+#[Object]
+impl TraceCard {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// `TC` + season (2 digits) + serial (10 digits) + Damm check digit.
+    async fn card_no(&self) -> &str {
+        &self.0.card_no
+    }
+    async fn season(&self) -> i32 {
+        self.0.season
+    }
+    async fn ticket(&self, ctx: &Context<'_>) -> Result<Ticket> {
+        ctx.data_unchecked::<DataLoader<TicketLoader>>()
+            .load_one(self.0.ticket_id)
+            .await?
+            .map(Ticket)
+            .ok_or_else(|| AppError::NotFound("磅单不存在".into()).into())
+    }
+    async fn trace_unit(&self, ctx: &Context<'_>) -> Result<TraceUnit> {
+        load_unit(ctx, self.0.unit_id).await?.ok_or_else(|| AppError::NotFound("追溯单元不存在".into()).into())
+    }
+    async fn module_type(&self) -> ModuleType {
+        ModuleType::parse(&self.0.module_type)
+    }
+    async fn module_count(&self) -> i32 {
+        self.0.module_count
+    }
+    /// 折皮棉公定重量: the lint this card may receive, kg.
+    async fn target_lint_kg(&self) -> GqlDecimal {
+        self.0.target_lint_kg.0.into()
+    }
+    /// Conditioned lint weight of the bales assigned so far, kg.
+    async fn processed_lint_kg(&self) -> GqlDecimal {
+        self.0.processed_lint_kg.0.into()
+    }
+    /// ceil(target / the season's nominal bale weight).
+    async fn processable_bales(&self) -> i32 {
+        self.0.processable_bales
+    }
+    async fn status(&self) -> CardStatus {
+        CardStatus::parse(&self.0.status)
+    }
+    async fn printed_at(&self) -> DateTime<Utc> {
+        self.0.printed_at.and_utc()
+    }
+}
+
+pub struct PrintRecord(pub PrintRecordRow);
+
+#[Object]
+impl PrintRecord {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn card(&self, ctx: &Context<'_>) -> Result<TraceCard> {
+        ctx.data_unchecked::<DataLoader<CardLoader>>()
+            .load_one(self.0.card_id)
+            .await?
+            .map(TraceCard)
+            .ok_or_else(|| AppError::NotFound("追溯卡不存在".into()).into())
+    }
+    async fn copies(&self) -> i32 {
+        self.0.copies
+    }
+    /// 补打 (a reprint keeps the card number).
+    async fn reprint(&self) -> bool {
+        self.0.reprint
+    }
+    /// The printer plugin model used.
+    async fn printer(&self) -> &str {
+        &self.0.printer
+    }
+    async fn by(&self, ctx: &Context<'_>) -> Result<Account> {
+        ctx.data_unchecked::<DataLoader<AccountLoader>>()
+            .load_one(self.0.by_account)
+            .await?
+            .map(Account)
+            .ok_or_else(|| AppError::NotFound("账号不存在".into()).into())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at.and_utc()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct FileOutput {
+    file_name: String,
+    mime_type: String,
+    base64: String,
+}
+
+impl From<RenderedFile> for FileOutput {
+    fn from(f: RenderedFile) -> Self {
+        FileOutput {
+            file_name: f.file_name,
+            mime_type: f.mime_type,
+            base64: base64::engine::general_purpose::STANDARD.encode(&f.bytes),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PrintResult {
+    card: TraceCard,
+    record: PrintRecord,
+    output: FileOutput,
+}
+
+#[derive(SimpleObject)]
+pub struct PrintRecordEdge {
+    cursor: String,
+    node: PrintRecord,
+}
+
+#[derive(SimpleObject)]
+pub struct PrintRecordConnection {
+    edges: Vec<PrintRecordEdge>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct CardUsage {
+    printed: i32,
+    exported: i32,
+    processing: i32,
+    finished: i32,
+}
+
+/// May `me` see this card? Its enterprise, the admin, the regiment of its unit,
+/// the grower of its ticket.
+async fn can_view(ctx: &Context<'_>, card: &CardRow) -> AppResult<bool> {
+    let me = ctx.principal()?;
+    Ok(match me.role {
+        Role::PlatformAdmin => true,
+        Role::Enterprise => me.org_id == Some(card.enterprise_id),
+        Role::Regiment => {
+            let mut conn = ctx.state().db.read().await?;
+            let unit = crate::units::service::require_unit(&mut conn, card.unit_id).await?;
+            me.regiment_id == Some(unit.regiment_id)
+        }
+        Role::Grower => {
+            let mut conn = ctx.state().db.read().await?;
+            let ticket = crate::tickets::require(&mut conn, card.ticket_id).await?;
+            let grower = crate::rosters::growers_by_ids(&mut conn, &[ticket.grower_id]).await?.pop();
+            grower.is_some_and(|g| g.phone.is_some() && g.phone == me.phone)
+        }
+        _ => false,
+    })
+}
+
+#[derive(Default)]
+pub struct CardQuery;
+
+#[Object]
+impl CardQuery {
+    /// A card by number; a mistyped number is CARD_CHECKSUM.
+    async fn trace_card(&self, ctx: &Context<'_>, card_no: String) -> Result<Option<TraceCard>> {
+        ctx.principal()?;
+        let mut conn = ctx.state().db.read().await?;
+        let Some(card) = super::find_by_card_no(&mut conn, &card_no).await? else { return Ok(None) };
+        drop(conn);
+        if !can_view(ctx, &card).await? {
+            return Err(AppError::Forbidden("无权查看该追溯卡".into()).into());
+        }
+        Ok(Some(TraceCard(card)))
+    }
+
+    /// The enterprise's print records, newest first, searchable by season, card
+    /// number, grower ID number and time range.
+    #[allow(clippy::too_many_arguments)]
+    async fn print_records(
+        &self,
+        ctx: &Context<'_>,
+        season: Option<i32>,
+        card_no: Option<String>,
+        grower_id_number: Option<String>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PrintRecordConnection> {
+        let me = ctx.principal()?;
+        let enterprise_id = crate::tickets::enterprise_of(me)?;
+        let (after, limit) = relay::window(first, after.as_deref())?;
+        let card_no = card_no
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                let (s, n) = cotton_domain::card_no::parse_card_no(c)?;
+                Ok::<_, AppError>(cotton_domain::card_no::format_card_no(s, n))
+            })
+            .transpose()?;
+        let id_number = grower_id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(cotton_domain::identity::validate_id_number)
+            .transpose()?;
+        let (from, to) = (from.map(|f| f.naive_utc()), to.map(|t| t.naive_utc()));
+        let mut conn = ctx.state().db.read().await?;
+        macro_rules! filtered {
+            () => {{
+                let mut q = print_records::table
+                    .inner_join(trace_cards::table.inner_join(tickets::table.inner_join(growers::table)))
+                    .filter(trace_cards::enterprise_id.eq(enterprise_id))
+                    .into_boxed();
+                if let Some(s) = season {
+                    q = q.filter(trace_cards::season.eq(s));
+                }
+                if let Some(c) = &card_no {
+                    q = q.filter(trace_cards::card_no.eq(c.clone()));
+                }
+                if let Some(i) = &id_number {
+                    q = q.filter(growers::id_number.eq(i.clone()));
+                }
+                if let Some(f) = from {
+                    q = q.filter(print_records::at.ge(f));
+                }
+                if let Some(t) = to {
+                    q = q.filter(print_records::at.le(t));
+                }
+                q
+            }};
+        }
+        let (total, rows): (i64, Vec<PrintRecordRow>) = db_run!(conn: {
+            let total = filtered!().count().get_result(conn).await?;
+            let mut q = filtered!().order(print_records::id.desc()).limit(limit + 1).select(PrintRecordRow::as_select());
+            if let Some(a) = after {
+                q = q.filter(print_records::id.lt(a));
+            }
+            (total, q.load(conn).await?)
+        });
+        let (edges, page_info) = relay::page(rows, limit, |r| r.id);
+        Ok(PrintRecordConnection {
+            edges: edges.into_iter().map(|(cursor, r)| PrintRecordEdge { cursor, node: PrintRecord(r) }).collect(),
+            page_info,
+            total_count: total as i32,
+        })
+    }
+
+    /// The enterprise's trace-code usage in a season.
+    async fn card_usage(&self, ctx: &Context<'_>, season: i32) -> Result<CardUsage> {
+        let me = ctx.principal()?;
+        let enterprise_id = crate::tickets::enterprise_of(me)?;
+        let mut conn = ctx.state().db.read().await?;
+        let counts: Vec<(String, i64)> = db_run!(conn: {
+            trace_cards::table
+                .filter(trace_cards::enterprise_id.eq(enterprise_id))
+                .filter(trace_cards::season.eq(season))
+                .group_by(trace_cards::status)
+                .select((trace_cards::status, diesel::dsl::count_star()))
+                .load(conn)
+                .await?
+        });
+        let mut usage = CardUsage::default();
+        for (status, n) in counts {
+            let n = n as i32;
+            match CardStatus::parse(&status) {
+                CardStatus::Printed => usage.printed += n,
+                CardStatus::Exported => usage.exported += n,
+                CardStatus::Processing => usage.processing += n,
+                CardStatus::Finished => usage.finished += n,
+            }
+        }
+        Ok(usage)
+    }
+}
+
+#[derive(Default)]
+pub struct CardMutation;
+
+#[Object]
+impl CardMutation {
+    /// Prints the trace card of a ticket through the printer plugin (default: PDF).
+    async fn print_trace_card(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        module_type: ModuleType,
+        module_count: i32,
+        #[graphql(default = 1)] copies: Option<i32>,
+        printer: Option<String>,
+    ) -> Result<PrintResult> {
+        let me = ctx.principal()?;
+        let ticket_id = parse_id(&ticket_id, "磅单")?;
+        let (card, record, file) =
+            super::print(ctx.state(), me, ticket_id, module_type.as_str(), module_count, copies.unwrap_or(1), printer.as_deref())
+                .await?;
+        Ok(PrintResult { card: TraceCard(card), record: PrintRecord(record), output: file.into() })
+    }
+
+    /// 补打: prints the same card again, recorded as a reprint.
+    async fn reprint_trace_card(&self, ctx: &Context<'_>, card_no: String, copies: i32) -> Result<PrintResult> {
+        let me = ctx.principal()?;
+        let (card, record, file) = super::reprint(ctx.state(), me, &card_no, copies).await?;
+        Ok(PrintResult { card: TraceCard(card), record: PrintRecord(record), output: file.into() })
+    }
+}

@@ -1,0 +1,132 @@
+//! `ProductionLine`, `productionLines`, `createProductionLine`, `exportTraceFile`,
+//! `platformPublicKey`.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use cotton_domain::processing::CollectorModel as Model;
+use cotton_plugin_host::signing;
+
+use super::LineRow;
+use crate::db::prelude::*;
+use crate::db::schema::production_lines;
+use crate::graphql::{CtxExt, parse_id};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectorModel {
+    #[graphql(name = "IV")]
+    Iv,
+    #[graphql(name = "V")]
+    V,
+    #[graphql(name = "VI")]
+    Vi,
+}
+
+impl From<CollectorModel> for Model {
+    fn from(m: CollectorModel) -> Self {
+        match m {
+            CollectorModel::Iv => Model::Iv,
+            CollectorModel::V => Model::V,
+            CollectorModel::Vi => Model::Vi,
+        }
+    }
+}
+
+impl From<Model> for CollectorModel {
+    fn from(m: Model) -> Self {
+        match m {
+            Model::Iv => CollectorModel::Iv,
+            Model::V => CollectorModel::V,
+            Model::Vi => CollectorModel::Vi,
+        }
+    }
+}
+
+pub struct ProductionLine(pub LineRow);
+
+#[Object]
+impl ProductionLine {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn collector_model(&self) -> CollectorModel {
+        self.0.model().into()
+    }
+    /// The line id written into export and upload files (`L` + id).
+    async fn line_ref(&self) -> String {
+        self.0.line_ref()
+    }
+    /// The line's private Ed25519 key (base64) to install on its collector: the
+    /// device signs upload files with it.
+    async fn device_key(&self) -> &str {
+        &self.0.device_key
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.and_utc()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ExportedFile {
+    file_name: String,
+    mime_type: String,
+    base64: String,
+    card_count: i32,
+}
+
+#[derive(Default)]
+pub struct LineQuery;
+
+#[Object]
+impl LineQuery {
+    /// The enterprise's production lines.
+    async fn production_lines(&self, ctx: &Context<'_>) -> Result<Vec<ProductionLine>> {
+        let me = ctx.principal()?;
+        let enterprise_id = crate::tickets::enterprise_of(me)?;
+        let mut conn = ctx.state().db.read().await?;
+        let rows: Vec<LineRow> = db_run!(conn: {
+            production_lines::table
+                .filter(production_lines::enterprise_id.eq(enterprise_id))
+                .order(production_lines::id)
+                .select(LineRow::as_select())
+                .load(conn)
+                .await?
+        });
+        Ok(rows.into_iter().map(ProductionLine).collect())
+    }
+
+    /// The platform's public key (base64 Ed25519): collectors verify export files with it.
+    async fn platform_public_key(&self, ctx: &Context<'_>) -> Result<String> {
+        ctx.principal()?;
+        let mut conn = ctx.state().db.write().await?;
+        let key = super::platform_key(&mut conn).await?;
+        Ok(signing::verifying_key_to_base64(&key.verifying_key()))
+    }
+}
+
+#[derive(Default)]
+pub struct LineMutation;
+
+#[Object]
+impl LineMutation {
+    async fn create_production_line(&self, ctx: &Context<'_>, name: String, collector_model: CollectorModel) -> Result<ProductionLine> {
+        let me = ctx.principal()?;
+        Ok(ProductionLine(super::create(ctx.state(), me, &name, collector_model.into()).await?))
+    }
+
+    /// Exports every not-yet-processed card of the enterprise for a IV or V line,
+    /// signed by the platform. The cards become EXPORTED.
+    async fn export_trace_file(&self, ctx: &Context<'_>, line_id: ID) -> Result<ExportedFile> {
+        let me = ctx.principal()?;
+        let e = super::export(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
+        Ok(ExportedFile {
+            file_name: e.file_name,
+            mime_type: e.mime_type,
+            base64: base64::engine::general_purpose::STANDARD.encode(&e.bytes),
+            card_count: e.card_count as i32,
+        })
+    }
+}

@@ -1,0 +1,328 @@
+//! Purchase weigh tickets (收购磅单), uploaded by the enterprise right after gross
+//! weighing. Upload is idempotent per (enterprise, season, ticket number).
+
+pub mod graphql;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use cotton_domain::identity::validate_id_number;
+use cotton_domain::orgs::Role;
+use cotton_domain::weights;
+use rust_decimal::Decimal;
+
+use crate::auth::Principal;
+use crate::db::prelude::*;
+use crate::db::schema::{ticket_plots, tickets, trace_cards};
+use crate::db::{DbConn, DbPool, Dec};
+use crate::error::{AppError, AppResult};
+use crate::events::{Event, EventTopic, StageEvent};
+use crate::rosters::GrowerRow;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub struct TicketRow {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub ticket_no: String,
+    pub season: i32,
+    pub grower_id: i64,
+    pub gross_kg: Dec,
+    pub tare_kg: Option<Dec>,
+    pub moisture_pct: Option<Dec>,
+    pub trash_pct: Option<Dec>,
+    pub lint_yield_pct: Option<Dec>,
+    pub module_count: Option<i32>,
+    pub weighed_at: NaiveDateTime,
+    pub uploaded_at: NaiveDateTime,
+    pub late: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+impl TicketRow {
+    pub fn net_kg(&self) -> Option<Decimal> {
+        self.tare_kg.map(|t| self.gross_kg.0 - t.0)
+    }
+
+    /// 折皮棉公定重量 = net × 公定衣分率 / 100, once both are known.
+    pub fn lint_target_kg(&self) -> Option<Decimal> {
+        Some(weights::lint_target_kg(self.net_kg()?, self.lint_yield_pct?.0))
+    }
+}
+
+/// What an upload carries. Optional weights left out keep their earlier value.
+#[derive(Debug, Clone)]
+pub struct TicketUpload {
+    pub ticket_no: String,
+    pub season: i32,
+    pub grower_id_number: String,
+    pub plot_ids: Vec<i64>,
+    pub gross_kg: Decimal,
+    pub tare_kg: Option<Decimal>,
+    pub moisture_pct: Option<Decimal>,
+    pub trash_pct: Option<Decimal>,
+    pub lint_yield_pct: Option<Decimal>,
+    pub module_count: Option<i32>,
+    pub weighed_at: DateTime<Utc>,
+}
+
+fn validate_ticket_no(s: &str) -> AppResult<String> {
+    let t = s.trim();
+    let ok = !t.is_empty() && t.len() <= 32 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        return Err(AppError::Validation("磅单号须为1-32位字母、数字、“-”或“_”".into()));
+    }
+    Ok(t.to_string())
+}
+
+/// Checks the weights of an upload (merged with what the ticket had).
+fn check_weights(gross: Decimal, tare: Option<Decimal>, moisture: Option<Decimal>, trash: Option<Decimal>, lint_yield: Option<Decimal>) -> AppResult<()> {
+    weights::validate_weight_kg(gross, "毛重")?;
+    if gross <= Decimal::ZERO {
+        return Err(AppError::Validation("毛重必须大于0".into()));
+    }
+    if let Some(t) = tare {
+        weights::validate_weight_kg(t, "皮重")?;
+        weights::net_kg(gross, t)?;
+    }
+    if let Some(m) = moisture {
+        weights::validate_moisture_pct(m)?;
+    }
+    if let Some(z) = trash {
+        weights::validate_trash_pct(z)?;
+    }
+    if let Some(y) = lint_yield {
+        weights::validate_lint_yield_pct(y)?;
+    }
+    Ok(())
+}
+
+pub async fn find_grower_by_id_number(conn: &mut DbConn, id_number: &str) -> AppResult<GrowerRow> {
+    let id_number = validate_id_number(id_number)?;
+    let row: Option<GrowerRow> = db_run!(conn: {
+        crate::db::schema::growers::table
+            .filter(crate::db::schema::growers::id_number.eq(&id_number))
+            .select(GrowerRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+    });
+    row.ok_or_else(|| AppError::NotFound("该身份证号的种植者不在任何连队名册中".into()))
+}
+
+pub async fn plot_ids_of(conn: &mut DbConn, ticket_id: i64) -> AppResult<Vec<i64>> {
+    Ok(db_run!(conn: {
+        ticket_plots::table
+            .filter(ticket_plots::ticket_id.eq(ticket_id))
+            .order(ticket_plots::plot_id)
+            .select(ticket_plots::plot_id)
+            .load(conn)
+            .await?
+    }))
+}
+
+pub async fn require(conn: &mut DbConn, id: i64) -> AppResult<TicketRow> {
+    let row: Option<TicketRow> = db_run!(conn: {
+        tickets::table.find(id).select(TicketRow::as_select()).first(conn).await.optional()?
+    });
+    row.ok_or_else(|| AppError::NotFound(format!("磅单不存在（编号 {id}）")))
+}
+
+pub fn enterprise_of(me: &Principal) -> AppResult<i64> {
+    match (me.role, me.org_id) {
+        (Role::Enterprise, Some(org)) => Ok(org),
+        _ => Err(AppError::Forbidden("只有加工企业可以执行此操作".into())),
+    }
+}
+
+/// Uploads (or re-sends) a ticket. Re-sending the same content changes nothing; a
+/// change to a ticket that already has a card is TICKET_CARDED.
+pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppResult<TicketRow> {
+    let enterprise_id = enterprise_of(me)?;
+    let ticket_no = validate_ticket_no(&up.ticket_no)?;
+    let season = cotton_domain::season::validate_season(up.season)?;
+    let now = Utc::now();
+    if up.weighed_at > now + chrono::Duration::minutes(5) {
+        return Err(AppError::Validation("称重时间不能晚于当前时间".into()));
+    }
+    if let Some(m) = up.module_count {
+        if !(0..=10_000).contains(&m) {
+            return Err(AppError::Validation("棉膜件数须在0到10000之间".into()));
+        }
+    }
+    let plot_ids: Vec<i64> = up.plot_ids.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+    if plot_ids.is_empty() {
+        return Err(AppError::Validation("请选择籽棉来源地块".into()));
+    }
+    let mut conn = state.db.write().await?;
+    let grower = find_grower_by_id_number(&mut conn, &up.grower_id_number).await?;
+    let plots = crate::rosters::plots_by_ids(&mut conn, &plot_ids).await?;
+    for id in &plot_ids {
+        match plots.iter().find(|p| p.id == *id) {
+            None => return Err(AppError::NotFound(format!("地块不存在（编号 {id}）"))),
+            Some(p) if p.grower_id != grower.id => {
+                return Err(AppError::Validation(format!("地块 {} 不属于种植者 {}", p.code, grower.name)));
+            }
+            Some(p) if p.season != season => {
+                return Err(AppError::Validation(format!("地块 {} 属于 {} 年度，不是 {} 年度", p.code, p.season, season)));
+            }
+            Some(_) => {}
+        }
+    }
+    let existing: Option<TicketRow> = db_run!(conn: {
+        tickets::table
+            .filter(tickets::enterprise_id.eq(enterprise_id))
+            .filter(tickets::season.eq(season))
+            .filter(tickets::ticket_no.eq(&ticket_no))
+            .select(TicketRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+    });
+    // Optional fields not sent keep what an earlier upload gave.
+    let keep = |new: Option<Decimal>, old: Option<Dec>| new.or(old.map(|d| d.0));
+    let tare = keep(up.tare_kg, existing.as_ref().and_then(|t| t.tare_kg));
+    let moisture = keep(up.moisture_pct, existing.as_ref().and_then(|t| t.moisture_pct));
+    let trash = keep(up.trash_pct, existing.as_ref().and_then(|t| t.trash_pct));
+    let lint_yield = keep(up.lint_yield_pct, existing.as_ref().and_then(|t| t.lint_yield_pct));
+    let module_count = up.module_count.or(existing.as_ref().and_then(|t| t.module_count));
+    check_weights(up.gross_kg, tare, moisture, trash, lint_yield)?;
+    let weighed_at = up.weighed_at.naive_utc();
+    let rules = crate::season::rules_for(&mut conn, season).await?;
+    let window = chrono::Duration::minutes(rules.realtime_window_minutes as i64);
+
+    if let Some(old) = &existing {
+        let old_plots = plot_ids_of(&mut conn, old.id).await?;
+        let unchanged = old.grower_id == grower.id
+            && old_plots == plot_ids
+            && old.gross_kg.0 == up.gross_kg
+            && old.tare_kg.map(|d| d.0) == tare
+            && old.moisture_pct.map(|d| d.0) == moisture
+            && old.trash_pct.map(|d| d.0) == trash
+            && old.lint_yield_pct.map(|d| d.0) == lint_yield
+            && old.module_count == module_count
+            && old.weighed_at == weighed_at;
+        if unchanged {
+            return Ok(old.clone());
+        }
+        let carded: i64 = db_run!(conn: {
+            trace_cards::table.filter(trace_cards::ticket_id.eq(old.id)).count().get_result(conn).await?
+        });
+        if carded > 0 {
+            return Err(AppError::TicketCarded(format!("磅单 {ticket_no} 已打印追溯卡，不能再修改")));
+        }
+    }
+    let uploaded_at = existing.as_ref().map(|t| t.uploaded_at).unwrap_or(now.naive_utc());
+    let late = uploaded_at > weighed_at + window;
+    let company = crate::orgs::require(&mut conn, grower.company_id).await?;
+    let existing_id = existing.as_ref().map(|t| t.id);
+    let values = (
+        tickets::enterprise_id.eq(enterprise_id),
+        tickets::ticket_no.eq(ticket_no.clone()),
+        tickets::season.eq(season),
+        tickets::grower_id.eq(grower.id),
+        tickets::gross_kg.eq(Dec(up.gross_kg)),
+        tickets::tare_kg.eq(tare.map(Dec)),
+        tickets::moisture_pct.eq(moisture.map(Dec)),
+        tickets::trash_pct.eq(trash.map(Dec)),
+        tickets::lint_yield_pct.eq(lint_yield.map(Dec)),
+        tickets::module_count.eq(module_count),
+        tickets::weighed_at.eq(weighed_at),
+        tickets::uploaded_at.eq(uploaded_at),
+        tickets::late.eq(late),
+        tickets::updated_at.eq(now.naive_utc()),
+    );
+    let mut event = Event::new(EventTopic::TicketUploaded);
+    event.enterprise_id = Some(enterprise_id);
+    event.region_id = company.regiment_id;
+    event.ticket_no = Some(ticket_no.clone());
+    let result: AppResult<TicketRow> = db_run!(conn: {
+        conn.transaction(async |conn| {
+            let row: TicketRow = match existing_id {
+                None => diesel::insert_into(tickets::table)
+                    .values(values)
+                    .returning(TicketRow::as_returning())
+                    .get_result(conn)
+                    .await?,
+                Some(id) => {
+                    // Only a ticket without a card may change (checked again here, in the transaction).
+                    let n: i64 = trace_cards::table.filter(trace_cards::ticket_id.eq(id)).count().get_result(conn).await?;
+                    if n > 0 {
+                        return Err(AppError::TicketCarded(format!("磅单 {ticket_no} 已打印追溯卡，不能再修改")));
+                    }
+                    diesel::delete(ticket_plots::table.filter(ticket_plots::ticket_id.eq(id))).execute(conn).await?;
+                    diesel::update(tickets::table.find(id))
+                        .set(values)
+                        .returning(TicketRow::as_returning())
+                        .get_result(conn)
+                        .await?
+                }
+            };
+            for p in &plot_ids {
+                diesel::insert_into(ticket_plots::table)
+                    .values((ticket_plots::ticket_id.eq(row.id), ticket_plots::plot_id.eq(*p)))
+                    .execute(conn)
+                    .await?;
+            }
+            conn.stage_event(&event).await?;
+            Ok::<_, AppError>(row)
+        })
+        .await
+    });
+    let row = match result {
+        Ok(row) => row,
+        // A concurrent first upload of the same ticket won: this one is a resend.
+        Err(e) if e.is_unique_violation() => return Box::pin(upload(state, me, up)).await,
+        Err(e) => return Err(e),
+    };
+    state.bus.committed(event);
+    Ok(row)
+}
+
+pub struct TicketLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<i64> for TicketLoader {
+    type Value = TicketRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, TicketRow>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        let keys = keys.to_vec();
+        let rows: Vec<TicketRow> = db_run!(conn: {
+            tickets::table.filter(tickets::id.eq_any(&keys)).select(TicketRow::as_select()).load(conn).await.map_err(AppError::from)?
+        });
+        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+    }
+}
+
+/// The plots of each ticket.
+pub struct TicketPlotsLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<i64> for TicketPlotsLoader {
+    type Value = Vec<i64>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<i64>>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        let keys = keys.to_vec();
+        let rows: Vec<(i64, i64)> = db_run!(conn: {
+            ticket_plots::table
+                .filter(ticket_plots::ticket_id.eq_any(&keys))
+                .order((ticket_plots::ticket_id, ticket_plots::plot_id))
+                .select((ticket_plots::ticket_id, ticket_plots::plot_id))
+                .load(conn)
+                .await
+                .map_err(AppError::from)?
+        });
+        let mut out: HashMap<i64, Vec<i64>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (t, p) in rows {
+            out.entry(t).or_default().push(p);
+        }
+        Ok(out)
+    }
+}
