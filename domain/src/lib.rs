@@ -12,12 +12,14 @@
 //! | [`weights`] | weigh-ticket and bale weights (SPEC §6) |
 //! | [`allocation`] | premium-cotton allocation by largest remainder (SPEC §9) |
 //! | [`card_no`] | trace card numbers with a check digit (SPEC §7) |
+//! | [`line`] | the gin line state machine: scans, delay, bales, finish, end, reprocess (SPEC §8) |
 //! | [`processing`] | the processing interface: exported cards, processing records (SPEC §7–§8) |
 
 pub mod allocation;
 pub mod card_no;
 pub mod error;
 pub mod identity;
+pub mod line;
 pub mod orgs;
 pub mod processing;
 pub mod season;
