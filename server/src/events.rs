@@ -84,6 +84,14 @@ impl StageEvent for SqliteConn {
     }
 }
 
+impl crate::db::DbConn {
+    /// [`StageEvent::stage_event`] on whichever backend this connection is.
+    pub async fn stage_event(&mut self, event: &Event) -> diesel::QueryResult<()> {
+        let conn = self;
+        db_run!(conn: { StageEvent::stage_event(conn, event).await })
+    }
+}
+
 #[derive(Clone)]
 pub struct EventBus {
     local: broadcast::Sender<Event>,

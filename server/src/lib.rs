@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod orgs;
 pub mod plugins;
 pub mod printing;
+pub mod processing;
 pub mod rosters;
 pub mod season;
 pub mod server;

@@ -111,6 +111,15 @@ impl TraceCard {
     async fn printed_at(&self) -> DateTime<Utc> {
         self.0.printed_at.and_utc()
     }
+    /// The lint bales linked to this card, in press order.
+    async fn bales(&self, ctx: &Context<'_>) -> Result<Vec<crate::processing::graphql::Bale>> {
+        let rows = ctx
+            .data_unchecked::<DataLoader<crate::processing::graphql::BalesByCardLoader>>()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(crate::processing::graphql::Bale).collect())
+    }
 }
 
 pub struct PrintRecord(pub PrintRecordRow);

@@ -118,6 +118,39 @@ impl DbConn {
     pub fn backend(&mut self) -> &mut DbConn {
         self
     }
+
+    /// Starts a transaction spanning several `DbConn`-level calls; end it with
+    /// [`DbConn::commit`] or [`DbConn::rollback`]. (For one block of queries
+    /// `conn.transaction(async |conn| …)` inside [`db_run!`] is simpler.)
+    pub async fn begin(&mut self) -> diesel::QueryResult<()> {
+        let conn = self;
+        db_run!(conn: { tx_begin(conn).await })
+    }
+
+    pub async fn commit(&mut self) -> diesel::QueryResult<()> {
+        let conn = self;
+        db_run!(conn: { tx_commit(conn).await })
+    }
+
+    pub async fn rollback(&mut self) -> diesel::QueryResult<()> {
+        let conn = self;
+        db_run!(conn: { tx_rollback(conn).await })
+    }
+}
+
+async fn tx_begin<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::begin_transaction(c).await
+}
+
+async fn tx_commit<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::commit_transaction(c).await
+}
+
+async fn tx_rollback<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    use diesel_async::TransactionManager;
+    C::TransactionManager::rollback_transaction(c).await
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -302,6 +302,68 @@ diesel::joinable!(print_records -> trace_cards (card_id));
 diesel::joinable!(card_exports -> trace_cards (card_id));
 diesel::joinable!(tickets -> growers (grower_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    line_states (line_id) {
+        line_id -> BigInt,
+        state -> Text,
+        version -> BigInt,
+        last_seq -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    line_records (id) {
+        id -> BigInt,
+        line_id -> BigInt,
+        seq -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        at -> Timestamp,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    bales (id) {
+        id -> BigInt,
+        barcode -> Text,
+        enterprise_id -> BigInt,
+        line_id -> BigInt,
+        card_id -> Nullable<BigInt>,
+        net_kg -> ExactDecimal,
+        moisture_pct -> Nullable<ExactDecimal>,
+        conditioned_kg -> ExactDecimal,
+        traced -> Bool,
+        delay -> Bool,
+        pressed_at -> Timestamp,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    enterprise_verifiers (enterprise_id) {
+        enterprise_id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(bales -> trace_cards (card_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
     accounts,
@@ -321,4 +383,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     print_records,
     production_lines,
     card_exports,
+    line_states,
+    line_records,
+    bales,
+    enterprise_verifiers,
 );

@@ -20,6 +20,7 @@ pub struct Query(
     crate::tickets::graphql::TicketQuery,
     crate::cards::graphql::CardQuery,
     crate::lines::graphql::LineQuery,
+    crate::processing::graphql::ProcessingQuery,
     crate::plugins::PluginQuery,
     crate::accounts::registration::RegistrationQuery,
 );
@@ -34,6 +35,7 @@ pub struct Mutation(
     crate::tickets::graphql::TicketMutation,
     crate::cards::graphql::CardMutation,
     crate::lines::graphql::LineMutation,
+    crate::processing::graphql::ProcessingMutation,
     crate::accounts::registration::RegistrationMutation,
     crate::accounts::import::ImportMutation,
 );
@@ -61,6 +63,8 @@ pub fn build_schema(state: Option<AppState>) -> CottonSchema {
             .data(DataLoader::new(crate::tickets::TicketPlotsLoader { db: state.db.clone() }, tokio::spawn))
             .data(DataLoader::new(crate::cards::CardByTicketLoader { db: state.db.clone() }, tokio::spawn))
             .data(DataLoader::new(crate::cards::CardLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::processing::graphql::CardByNoLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::processing::graphql::BalesByCardLoader { db: state.db.clone() }, tokio::spawn))
             .data(state);
         if !config.introspection {
             builder = builder.disable_introspection();

@@ -67,6 +67,9 @@ impl ProductionLine {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at.and_utc()
     }
+    async fn state(&self, ctx: &Context<'_>) -> Result<crate::processing::graphql::LineState> {
+        crate::processing::graphql::stored_line_state(ctx, self.0.id, self.0.enterprise_id).await
+    }
 }
 
 #[derive(SimpleObject)]

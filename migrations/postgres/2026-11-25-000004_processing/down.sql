@@ -1,0 +1,4 @@
+DROP TABLE enterprise_verifiers;
+DROP TABLE bales;
+DROP TABLE line_records;
+DROP TABLE line_states;
