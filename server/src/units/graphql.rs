@@ -258,6 +258,8 @@ pub struct TraceUnitConnection {
 pub struct GrowerResults {
     /// The units holding the grower's plots, with status and review history.
     units: Vec<TraceUnit>,
+    /// The grower's weigh tickets, with their cards and the bales linked to them.
+    tickets: Vec<crate::tickets::graphql::Ticket>,
 }
 
 /// Is `unit` one of the units holding a plot of a grower with this mobile?
@@ -400,7 +402,22 @@ impl UnitQuery {
             }
             q.load(conn).await?
         });
-        Ok(GrowerResults { units: rows.into_iter().map(TraceUnit).collect() })
+        let tickets: Vec<crate::tickets::TicketRow> = db_run!(conn: {
+            let mut q = crate::db::schema::tickets::table
+                .inner_join(growers::table)
+                .filter(growers::phone.eq(&phone))
+                .order(crate::db::schema::tickets::id)
+                .select(crate::tickets::TicketRow::as_select())
+                .into_boxed();
+            if let Some(s) = season {
+                q = q.filter(crate::db::schema::tickets::season.eq(s));
+            }
+            q.load(conn).await?
+        });
+        Ok(GrowerResults {
+            units: rows.into_iter().map(TraceUnit).collect(),
+            tickets: tickets.into_iter().map(crate::tickets::graphql::Ticket).collect(),
+        })
     }
 }
 
