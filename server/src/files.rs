@@ -74,3 +74,37 @@ pub fn read_xlsx(bytes: Vec<u8>, header: &[&str]) -> AppResult<Vec<SheetRow>> {
         .filter(|r| r.cells.iter().any(|c| !c.is_empty()))
         .collect())
 }
+
+/// Reads a CSV (UTF-8, optional BOM) or xlsx file — told apart by content (xlsx is
+/// a zip) — and checks its header like [`read_xlsx`].
+pub fn read_table(bytes: Vec<u8>, header: &[&str]) -> AppResult<Vec<SheetRow>> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return read_xlsx(bytes, header);
+    }
+    let text = String::from_utf8(bytes).map_err(|_| AppError::BadFile("CSV 文件须为 UTF-8 编码".into()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let expected = header.join("、");
+    let first: Vec<String> = match records.next() {
+        Some(Ok(r)) => r.iter().map(|c| c.trim().to_string()).collect(),
+        Some(Err(e)) => return Err(AppError::BadFile(format!("无法读取 CSV：{e}"))),
+        None => Vec::new(),
+    };
+    let mut actual: Vec<&str> = first.iter().map(String::as_str).collect();
+    while actual.last() == Some(&"") {
+        actual.pop();
+    }
+    if actual != header {
+        return Err(AppError::BadFile(format!("表头不正确：应为 {expected}，实际为 {}", actual.join("、"))));
+    }
+    let mut rows = Vec::new();
+    for (i, rec) in records.enumerate() {
+        let rec = rec.map_err(|e| AppError::BadFile(format!("第{}行无法读取：{e}", i + 2)))?;
+        let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
+        if cells.iter().any(|c| !c.is_empty()) {
+            rows.push(SheetRow { row: i as i32 + 2, cells });
+        }
+    }
+    Ok(rows)
+}

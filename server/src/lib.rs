@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod plugins;
 pub mod printing;
 pub mod processing;
+pub mod quality;
 pub mod rosters;
 pub mod season;
 pub mod server;

@@ -364,6 +364,25 @@ diesel::table! {
 
 diesel::joinable!(bales -> trace_cards (card_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
+    inspections (id) {
+        id -> BigInt,
+        barcode -> Text,
+        color_grade -> Nullable<Text>,
+        length_mm -> Nullable<ExactDecimal>,
+        strength -> Nullable<ExactDecimal>,
+        micronaire -> Nullable<ExactDecimal>,
+        uniformity_pct -> Nullable<ExactDecimal>,
+        trash_pct -> Nullable<ExactDecimal>,
+        moisture_pct -> Nullable<ExactDecimal>,
+        conditioned_kg -> Nullable<ExactDecimal>,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
     accounts,
@@ -387,4 +406,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     line_records,
     bales,
     enterprise_verifiers,
+    inspections,
 );

@@ -21,6 +21,8 @@ pub struct Query(
     crate::cards::graphql::CardQuery,
     crate::lines::graphql::LineQuery,
     crate::processing::graphql::ProcessingQuery,
+    crate::quality::graphql::QualityQuery,
+    crate::quality::reports::ReportQuery,
     crate::plugins::PluginQuery,
     crate::accounts::registration::RegistrationQuery,
 );
@@ -36,6 +38,7 @@ pub struct Mutation(
     crate::cards::graphql::CardMutation,
     crate::lines::graphql::LineMutation,
     crate::processing::graphql::ProcessingMutation,
+    crate::quality::graphql::QualityMutation,
     crate::accounts::registration::RegistrationMutation,
     crate::accounts::import::ImportMutation,
 );
@@ -65,6 +68,7 @@ pub fn build_schema(state: Option<AppState>) -> CottonSchema {
             .data(DataLoader::new(crate::cards::CardLoader { db: state.db.clone() }, tokio::spawn))
             .data(DataLoader::new(crate::processing::graphql::CardByNoLoader { db: state.db.clone() }, tokio::spawn))
             .data(DataLoader::new(crate::processing::graphql::BalesByCardLoader { db: state.db.clone() }, tokio::spawn))
+            .data(DataLoader::new(crate::quality::InspectionLoader { db: state.db.clone() }, tokio::spawn))
             .data(state);
         if !config.introspection {
             builder = builder.disable_introspection();

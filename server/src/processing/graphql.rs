@@ -83,6 +83,19 @@ impl Bale {
     async fn pressed_at(&self) -> DateTime<Utc> {
         self.0.pressed_at.and_utc()
     }
+    /// The official inspection (公检) of this bale, judged by its card's season.
+    async fn inspection(&self, ctx: &Context<'_>) -> Result<Option<crate::quality::graphql::Inspection>> {
+        let season = match self.0.card_id {
+            Some(id) => ctx
+                .data_unchecked::<DataLoader<crate::cards::CardLoader>>()
+                .load_one(id)
+                .await?
+                .map(|c| c.season)
+                .unwrap_or_else(super::current_season),
+            None => super::current_season(),
+        };
+        crate::quality::graphql::load_inspection(ctx, &self.0.barcode, season).await
+    }
 }
 
 pub struct QueuedCard {

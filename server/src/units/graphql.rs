@@ -260,6 +260,8 @@ pub struct GrowerResults {
     units: Vec<TraceUnit>,
     /// The grower's weigh tickets, with their cards and the bales linked to them.
     tickets: Vec<crate::tickets::graphql::Ticket>,
+    /// The grower's premium-cotton share in each unit.
+    premium_shares: Vec<crate::quality::graphql::PremiumShareOfUnit>,
 }
 
 /// Is `unit` one of the units holding a plot of a grower with this mobile?
@@ -414,7 +416,10 @@ impl UnitQuery {
             }
             q.load(conn).await?
         });
+        drop(conn);
+        let premium_shares = crate::quality::graphql::grower_shares(ctx, &phone, &rows).await?;
         Ok(GrowerResults {
+            premium_shares,
             units: rows.into_iter().map(TraceUnit).collect(),
             tickets: tickets.into_iter().map(crate::tickets::graphql::Ticket).collect(),
         })

@@ -1,0 +1,204 @@
+//! `Inspection`, `importInspections`, `premiumAllocation`, the grower's premium
+//! shares, and the allocation types.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
+use cotton_domain::orgs::Role;
+
+use super::{InspectionRow, UnitAllocation};
+use crate::accounts::import::ImportReport;
+use crate::error::AppError;
+use crate::graphql::scalars::GqlDecimal;
+use crate::graphql::{CtxExt, parse_id};
+use crate::rosters::graphql::{Grower, load_grower};
+use crate::units::graphql::TraceUnit;
+
+pub struct Inspection {
+    pub row: InspectionRow,
+    pub premium: bool,
+}
+
+#[Object]
+impl Inspection {
+    async fn color_grade(&self) -> Option<&str> {
+        self.row.color_grade.as_deref()
+    }
+    async fn length_mm(&self) -> Option<GqlDecimal> {
+        self.row.length_mm.map(|d| d.0.into())
+    }
+    /// Breaking strength, cN/tex.
+    async fn strength(&self) -> Option<GqlDecimal> {
+        self.row.strength.map(|d| d.0.into())
+    }
+    async fn micronaire(&self) -> Option<GqlDecimal> {
+        self.row.micronaire.map(|d| d.0.into())
+    }
+    async fn uniformity_pct(&self) -> Option<GqlDecimal> {
+        self.row.uniformity_pct.map(|d| d.0.into())
+    }
+    async fn trash_pct(&self) -> Option<GqlDecimal> {
+        self.row.trash_pct.map(|d| d.0.into())
+    }
+    async fn moisture_pct(&self) -> Option<GqlDecimal> {
+        self.row.moisture_pct.map(|d| d.0.into())
+    }
+    async fn conditioned_kg(&self) -> Option<GqlDecimal> {
+        self.row.conditioned_kg.map(|d| d.0.into())
+    }
+    /// Meets the season's premium criteria (default 双29B2).
+    async fn premium(&self) -> bool {
+        self.premium
+    }
+}
+
+/// The inspection of a bale of `season`, judged against that season's rules.
+pub async fn load_inspection(ctx: &Context<'_>, barcode: &str, season: i32) -> Result<Option<Inspection>> {
+    let Some(row) = ctx.data_unchecked::<DataLoader<super::InspectionLoader>>().load_one(barcode.to_string()).await? else {
+        return Ok(None);
+    };
+    let rules = {
+        let mut conn = ctx.state().db.read().await?;
+        crate::season::rules_for(&mut conn, season).await?
+    };
+    let premium = row.premium(&rules);
+    Ok(Some(Inspection { row, premium }))
+}
+
+pub struct PremiumShare {
+    grower_id: i64,
+    seed_kg: rust_decimal::Decimal,
+    share_kg: rust_decimal::Decimal,
+}
+
+#[Object]
+impl PremiumShare {
+    async fn grower(&self, ctx: &Context<'_>) -> Result<Grower> {
+        load_grower(ctx, self.grower_id).await
+    }
+    /// S_g: the grower's net seed cotton on the unit's carded tickets, kg.
+    async fn seed_kg(&self) -> GqlDecimal {
+        self.seed_kg.into()
+    }
+    /// Q × S_g / S, to 0.01 kg (largest remainder; shares add up to Q).
+    async fn share_kg(&self) -> GqlDecimal {
+        self.share_kg.into()
+    }
+}
+
+pub struct Allocation(pub UnitAllocation);
+
+#[Object]
+impl Allocation {
+    async fn unit(&self) -> TraceUnit {
+        TraceUnit(self.0.unit.clone())
+    }
+    /// Q: Σ conditioned weight of the unit's premium bales, kg.
+    async fn premium_kg(&self) -> GqlDecimal {
+        self.0.premium_kg.into()
+    }
+    /// S: the unit's net seed cotton on carded tickets, kg.
+    async fn total_seed_kg(&self) -> GqlDecimal {
+        self.0.total_seed_kg.into()
+    }
+    async fn shares(&self) -> Vec<PremiumShare> {
+        self.0
+            .shares
+            .iter()
+            .map(|(g, s, q)| PremiumShare { grower_id: *g, seed_kg: *s, share_kg: *q })
+            .collect()
+    }
+    /// A cooperative unit: the legal person's share (all of Q).
+    async fn legal_person_share_kg(&self) -> Option<GqlDecimal> {
+        self.0.legal_person_kg.map(Into::into)
+    }
+    /// Σ conditioned weight of all the unit's traced bales, kg.
+    async fn lint_kg(&self) -> GqlDecimal {
+        self.0.lint_kg.into()
+    }
+    async fn bale_count(&self) -> i32 {
+        self.0.bales as i32
+    }
+    async fn premium_bale_count(&self) -> i32 {
+        self.0.premium_bales as i32
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PremiumShareOfUnit {
+    pub unit: TraceUnit,
+    pub seed_kg: GqlDecimal,
+    pub share_kg: GqlDecimal,
+}
+
+#[derive(Default)]
+pub struct QualityQuery;
+
+#[Object]
+impl QualityQuery {
+    /// A unit's premium cotton and its split over the growers (SPEC §9). For the
+    /// unit's regiment, its creator, the admin, and its growers (who see only
+    /// their own share).
+    async fn premium_allocation(&self, ctx: &Context<'_>, unit_id: ID) -> Result<Allocation> {
+        let me = ctx.principal()?;
+        let unit_id = parse_id(&unit_id, "追溯单元")?;
+        let mut conn = ctx.state().db.read().await?;
+        let unit = crate::units::service::require_unit(&mut conn, unit_id).await?;
+        let mine: Option<Vec<i64>> = match me.role {
+            Role::PlatformAdmin => None,
+            Role::Regiment if me.regiment_id == Some(unit.regiment_id) => None,
+            Role::Company | Role::Initiator if crate::units::can_manage(me, &unit) => None,
+            Role::Grower => {
+                let phone = me.phone.clone().unwrap_or_default();
+                Some(crate::rosters::growers_by_phone(&mut conn, &phone).await?.into_iter().map(|g| g.id).collect())
+            }
+            _ => return Err(AppError::Forbidden("无权查看该追溯单元的优质棉分配".into()).into()),
+        };
+        let mut alloc = super::allocate_unit(&mut conn, unit).await?;
+        if let Some(mine) = mine {
+            if !alloc.shares.iter().any(|(g, _, _)| mine.contains(g)) {
+                return Err(AppError::Forbidden("无权查看该追溯单元的优质棉分配".into()).into());
+            }
+            // A grower sees only their own share.
+            alloc.shares.retain(|(g, _, _)| mine.contains(g));
+        }
+        Ok(Allocation(alloc))
+    }
+}
+
+#[derive(Default)]
+pub struct QualityMutation;
+
+#[Object]
+impl QualityMutation {
+    /// Platform admin: official inspection results per bale barcode (CSV or xlsx;
+    /// columns 条码, 颜色级, 长度, 强度, 马克隆值, 整齐度, 含杂率, 回潮率, 公定重量).
+    async fn import_inspections(&self, ctx: &Context<'_>, file: Upload) -> Result<ImportReport> {
+        let me = ctx.principal()?;
+        if me.role != Role::PlatformAdmin {
+            return Err(AppError::Forbidden("只有平台管理员可以导入公检数据".into()).into());
+        }
+        let (_, bytes) = crate::files::read_upload(ctx, &file)?;
+        let rows = crate::files::read_table(bytes, &super::INSPECTION_HEADER)?;
+        let mut conn = ctx.state().db.write().await?;
+        Ok(super::import(&mut conn, &rows).await?)
+    }
+}
+
+/// The grower's share in each unit holding their plots (for `myResults`).
+pub async fn grower_shares(ctx: &Context<'_>, phone: &str, units: &[crate::units::UnitRow]) -> Result<Vec<PremiumShareOfUnit>> {
+    let mut conn = ctx.state().db.read().await?;
+    let mine: Vec<i64> = crate::rosters::growers_by_phone(&mut conn, phone).await?.into_iter().map(|g| g.id).collect();
+    let mut out = Vec::new();
+    for unit in units {
+        let alloc = super::allocate_unit(&mut conn, unit.clone()).await?;
+        let (seed, share) = alloc
+            .shares
+            .iter()
+            .filter(|(g, _, _)| mine.contains(g))
+            .fold((rust_decimal::Decimal::ZERO, rust_decimal::Decimal::ZERO), |(s, q), (_, sg, qg)| (s + sg, q + qg));
+        if seed > rust_decimal::Decimal::ZERO {
+            out.push(PremiumShareOfUnit { unit: TraceUnit(unit.clone()), seed_kg: seed.into(), share_kg: share.into() });
+        }
+    }
+    Ok(out)
+}

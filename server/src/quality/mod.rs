@@ -1,0 +1,283 @@
+//! Quality: official fibre inspection per bale, premium cotton (优质棉) by the
+//! season's criteria, and its allocation to the growers of a unit (SPEC §9).
+
+pub mod graphql;
+pub mod reports;
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+use chrono::{NaiveDateTime, Utc};
+use cotton_domain::allocation::allocate;
+use cotton_domain::season::SeasonRules;
+use cotton_domain::units::UnitKind;
+use rust_decimal::Decimal;
+
+use crate::accounts::import::ImportReport;
+use crate::db::prelude::*;
+use crate::db::schema::{bales, inspections, tickets, trace_cards};
+use crate::db::{DbConn, DbPool, Dec};
+use crate::error::{AppError, AppResult};
+use crate::files::SheetRow;
+use crate::units::UnitRow;
+
+/// Columns of the inspection file (CSV or xlsx), row 1 exactly.
+pub const INSPECTION_HEADER: [&str; 9] =
+    ["条码", "颜色级", "长度", "强度", "马克隆值", "整齐度", "含杂率", "回潮率", "公定重量"];
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = inspections)]
+pub struct InspectionRow {
+    pub id: i64,
+    pub barcode: String,
+    pub color_grade: Option<String>,
+    pub length_mm: Option<Dec>,
+    pub strength: Option<Dec>,
+    pub micronaire: Option<Dec>,
+    pub uniformity_pct: Option<Dec>,
+    pub trash_pct: Option<Dec>,
+    pub moisture_pct: Option<Dec>,
+    pub conditioned_kg: Option<Dec>,
+    pub imported_at: NaiveDateTime,
+}
+
+impl InspectionRow {
+    /// Premium when length, strength and micronaire meet the season's criteria
+    /// (default 双29B2: length ≥ 29 mm, strength ≥ 29 cN/tex, micronaire 3.7–4.9).
+    pub fn premium(&self, rules: &SeasonRules) -> bool {
+        match (self.length_mm, self.strength, self.micronaire) {
+            (Some(l), Some(s), Some(m)) => rules.is_premium(l.0, s.0, m.0),
+            _ => false,
+        }
+    }
+}
+
+/// One parsed inspection line.
+#[derive(Debug, Clone, PartialEq)]
+struct InspectionLine {
+    barcode: String,
+    color_grade: Option<String>,
+    length_mm: Option<Decimal>,
+    strength: Option<Decimal>,
+    micronaire: Option<Decimal>,
+    uniformity_pct: Option<Decimal>,
+    trash_pct: Option<Decimal>,
+    moisture_pct: Option<Decimal>,
+    conditioned_kg: Option<Decimal>,
+}
+
+fn decimal_cell(row: &SheetRow, i: usize, what: &str, min_exclusive: Decimal, max_exclusive: Decimal) -> AppResult<Option<Decimal>> {
+    let cell = row.cell(i);
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    let d = Decimal::from_str(cell).map_err(|_| AppError::Validation(format!("{what}“{cell}”不是有效数字")))?;
+    if d <= min_exclusive || d >= max_exclusive {
+        return Err(AppError::Validation(format!("{what}{d}超出合理范围")));
+    }
+    Ok(Some(d.normalize()))
+}
+
+fn parse_line(row: &SheetRow) -> AppResult<InspectionLine> {
+    let barcode = row.cell(0).to_string();
+    cotton_domain::processing::validate_barcode(&barcode)?;
+    let zero = Decimal::ZERO;
+    Ok(InspectionLine {
+        color_grade: Some(row.cell(1).to_string()).filter(|s| !s.is_empty()),
+        length_mm: decimal_cell(row, 2, "长度", zero, Decimal::from(60))?,
+        strength: decimal_cell(row, 3, "断裂比强度", zero, Decimal::from(80))?,
+        micronaire: decimal_cell(row, 4, "马克隆值", zero, Decimal::from(10))?,
+        uniformity_pct: decimal_cell(row, 5, "长度整齐度", zero, Decimal::from(101))?,
+        trash_pct: decimal_cell(row, 6, "含杂率", Decimal::from(-1), Decimal::from(100))?,
+        moisture_pct: decimal_cell(row, 7, "回潮率", Decimal::from(-1), Decimal::from(100))?,
+        conditioned_kg: decimal_cell(row, 8, "公定重量", zero, Decimal::from(1000))?,
+        barcode,
+    })
+}
+
+impl InspectionLine {
+    fn same_as(&self, r: &InspectionRow) -> bool {
+        let d = |v: Option<Dec>| v.map(|x| x.0.normalize());
+        self.color_grade == r.color_grade
+            && self.length_mm == d(r.length_mm)
+            && self.strength == d(r.strength)
+            && self.micronaire == d(r.micronaire)
+            && self.uniformity_pct == d(r.uniformity_pct)
+            && self.trash_pct == d(r.trash_pct)
+            && self.moisture_pct == d(r.moisture_pct)
+            && self.conditioned_kg == d(r.conditioned_kg)
+    }
+}
+
+/// Imports inspection results: created / updated / skipped (identical) / failed
+/// (bad values, or a barcode no line has pressed — reported, never dropped).
+pub async fn import(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<ImportReport> {
+    let mut report = ImportReport::default();
+    let now = Utc::now().naive_utc();
+    for row in rows {
+        let line = match parse_line(row) {
+            Ok(l) => l,
+            Err(e) => {
+                report.push(row.row, "failed", Some(e.message()));
+                continue;
+            }
+        };
+        let pressed: i64 = db_run!(conn: {
+            bales::table.filter(bales::barcode.eq(&line.barcode)).count().get_result(conn).await?
+        });
+        if pressed == 0 {
+            report.push(row.row, "failed", Some(format!("条码 {} 未在任何生产线的压包记录中（请先上传加工数据）", line.barcode)));
+            continue;
+        }
+        let existing: Option<InspectionRow> = db_run!(conn: {
+            inspections::table
+                .filter(inspections::barcode.eq(&line.barcode))
+                .select(InspectionRow::as_select())
+                .first(conn)
+                .await
+                .optional()?
+        });
+        if existing.as_ref().is_some_and(|e| line.same_as(e)) {
+            report.push(row.row, "skipped", None);
+            continue;
+        }
+        let values = (
+            inspections::barcode.eq(line.barcode.clone()),
+            inspections::color_grade.eq(line.color_grade.clone()),
+            inspections::length_mm.eq(line.length_mm.map(Dec)),
+            inspections::strength.eq(line.strength.map(Dec)),
+            inspections::micronaire.eq(line.micronaire.map(Dec)),
+            inspections::uniformity_pct.eq(line.uniformity_pct.map(Dec)),
+            inspections::trash_pct.eq(line.trash_pct.map(Dec)),
+            inspections::moisture_pct.eq(line.moisture_pct.map(Dec)),
+            inspections::conditioned_kg.eq(line.conditioned_kg.map(Dec)),
+            inspections::imported_at.eq(now),
+        );
+        match existing {
+            Some(e) => {
+                db_run!(conn: {
+                    diesel::update(inspections::table.find(e.id)).set(values).execute(conn).await?;
+                });
+                report.push(row.row, "updated", None);
+            }
+            None => {
+                db_run!(conn: {
+                    diesel::insert_into(inspections::table).values(values).execute(conn).await?;
+                });
+                report.push(row.row, "created", None);
+            }
+        }
+    }
+    Ok(report)
+}
+
+pub async fn inspections_by_barcodes(conn: &mut DbConn, barcodes: &[String]) -> AppResult<HashMap<String, InspectionRow>> {
+    let mut out = HashMap::new();
+    // Chunked: a unit can have thousands of bales.
+    for chunk in barcodes.chunks(900) {
+        let chunk = chunk.to_vec();
+        let rows: Vec<InspectionRow> = db_run!(conn: {
+            inspections::table.filter(inspections::barcode.eq_any(&chunk)).select(InspectionRow::as_select()).load(conn).await?
+        });
+        out.extend(rows.into_iter().map(|r| (r.barcode.clone(), r)));
+    }
+    Ok(out)
+}
+
+pub struct InspectionLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<String> for InspectionLoader {
+    type Value = InspectionRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, InspectionRow>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        Ok(inspections_by_barcodes(&mut conn, keys).await?)
+    }
+}
+
+/// A bale's lint weight for premium totals: the inspected conditioned weight when
+/// the inspection gives one, else the weight computed at the press.
+pub fn lint_kg(bale_conditioned: Decimal, inspection: Option<&InspectionRow>) -> Decimal {
+    inspection.and_then(|i| i.conditioned_kg).map(|d| d.0).unwrap_or(bale_conditioned)
+}
+
+/// The premium allocation of one unit.
+#[derive(Debug, Clone)]
+pub struct UnitAllocation {
+    pub unit: UnitRow,
+    /// Q: Σ lint weight of the unit's premium bales.
+    pub premium_kg: Decimal,
+    /// Σ lint weight of all the unit's traced bales.
+    pub lint_kg: Decimal,
+    pub bales: i64,
+    pub premium_bales: i64,
+    /// S: the unit's net seed cotton on carded tickets.
+    pub total_seed_kg: Decimal,
+    /// (grower id, S_g, share)
+    pub shares: Vec<(i64, Decimal, Decimal)>,
+    /// A cooperative (legal-person) unit: all of Q goes to the legal person.
+    pub legal_person_kg: Option<Decimal>,
+}
+
+/// Q, S and the shares of `unit` (SPEC §9): growers get Q × S_g / S rounded to
+/// 0.01 kg by largest remainder; a single grower, or the legal person of a
+/// cooperative, gets all of Q.
+pub async fn allocate_unit(conn: &mut DbConn, unit: UnitRow) -> AppResult<UnitAllocation> {
+    let rules = crate::season::rules_for(conn, unit.season).await?;
+    let unit_id = unit.id;
+    let unit_bales: Vec<(String, Dec)> = db_run!(conn: {
+        bales::table
+            .inner_join(trace_cards::table)
+            .filter(trace_cards::unit_id.eq(unit_id))
+            .select((bales::barcode, bales::conditioned_kg))
+            .load(conn)
+            .await?
+    });
+    let barcodes: Vec<String> = unit_bales.iter().map(|(b, _)| b.clone()).collect();
+    let insp = inspections_by_barcodes(conn, &barcodes).await?;
+    let (mut premium_kg, mut lint_total, mut premium_bales) = (Decimal::ZERO, Decimal::ZERO, 0i64);
+    for (barcode, kg) in &unit_bales {
+        let i = insp.get(barcode);
+        let w = lint_kg(kg.0, i);
+        lint_total += w;
+        if i.is_some_and(|i| i.premium(&rules)) {
+            premium_kg += w;
+            premium_bales += 1;
+        }
+    }
+    let seeds_rows: Vec<(i64, Dec, Option<Dec>)> = db_run!(conn: {
+        tickets::table
+            .inner_join(trace_cards::table)
+            .filter(trace_cards::unit_id.eq(unit_id))
+            .select((tickets::grower_id, tickets::gross_kg, tickets::tare_kg))
+            .load(conn)
+            .await?
+    });
+    let mut seeds: BTreeMap<i64, Decimal> = BTreeMap::new();
+    for (g, gross, tare) in seeds_rows {
+        *seeds.entry(g).or_default() += gross.0 - tare.map(|t| t.0).unwrap_or_default();
+    }
+    let total_seed_kg: Decimal = seeds.values().copied().sum();
+    let premium_kg = premium_kg.round_dp(2);
+    let cooperative = unit.kind() == UnitKind::Cooperative;
+    let seed_list: Vec<(i64, Decimal)> = seeds.into_iter().collect();
+    let shares = if cooperative {
+        seed_list.iter().map(|(g, s)| (*g, *s, Decimal::ZERO)).collect()
+    } else {
+        let alloc = allocate(premium_kg, &seed_list);
+        seed_list.iter().zip(alloc).map(|((g, s), (_, share))| (*g, *s, share)).collect()
+    };
+    Ok(UnitAllocation {
+        unit,
+        premium_kg,
+        lint_kg: lint_total,
+        bales: unit_bales.len() as i64,
+        premium_bales,
+        total_seed_kg,
+        shares,
+        legal_person_kg: cooperative.then_some(premium_kg),
+    })
+}

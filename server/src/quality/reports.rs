@@ -1,0 +1,411 @@
+//! Reports (manual §1.7, §2.5): the regiment's area by company and unit, and the
+//! enterprise's lint association with premium status — as queries and as xlsx.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use cotton_domain::orgs::Role;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::cards::graphql::FileOutput;
+use crate::cards::RenderedFile;
+use crate::db::prelude::*;
+use crate::db::schema::{bales, growers, tickets, trace_cards, trace_units, unit_plots, ticket_plots};
+use crate::db::{DbConn, Dec};
+use crate::error::{AppError, AppResult};
+use crate::graphql::scalars::GqlDecimal;
+use crate::graphql::{CtxExt, parse_id};
+use crate::units::UnitRow;
+use crate::units::graphql::TraceUnit;
+
+/// One unit's line in the area report.
+#[derive(Debug, Clone)]
+pub struct UnitFigures {
+    pub unit: UnitRow,
+    pub region_name: String,
+    pub delivered_kg: Decimal,
+    pub carded_kg: Decimal,
+    pub bales: i64,
+    pub lint_kg: Decimal,
+    pub premium_kg: Decimal,
+}
+
+fn rate(part: Decimal, whole: Decimal) -> Decimal {
+    if whole.is_zero() { Decimal::ZERO } else { (part * Decimal::from(100) / whole).round_dp(2) }
+}
+
+/// Figures for every unit of `regiment` in `season`, in bulk queries (no per-unit queries).
+pub async fn area_figures(conn: &mut DbConn, regiment: i64, season: i32) -> AppResult<Vec<UnitFigures>> {
+    let units: Vec<UnitRow> = db_run!(conn: {
+        trace_units::table
+            .filter(trace_units::regiment_id.eq(regiment))
+            .filter(trace_units::season.eq(season))
+            .order(trace_units::id)
+            .select(UnitRow::as_select())
+            .load(conn)
+            .await?
+    });
+    let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+    // Delivered: tickets whose plots lie in the unit (live membership).
+    let delivered: Vec<(i64, i64, Dec, Option<Dec>)> = db_run!(conn: {
+        ticket_plots::table
+            .inner_join(tickets::table)
+            .inner_join(unit_plots::table.on(unit_plots::plot_id.eq(ticket_plots::plot_id)))
+            .filter(unit_plots::unit_id.eq_any(&ids))
+            .filter(unit_plots::released_at.is_null())
+            .select((unit_plots::unit_id, tickets::id, tickets::gross_kg, tickets::tare_kg))
+            .load(conn)
+            .await?
+    });
+    let carded: Vec<(i64, Dec, Option<Dec>)> = db_run!(conn: {
+        trace_cards::table
+            .inner_join(tickets::table)
+            .filter(trace_cards::unit_id.eq_any(&ids))
+            .select((trace_cards::unit_id, tickets::gross_kg, tickets::tare_kg))
+            .load(conn)
+            .await?
+    });
+    let unit_bales: Vec<(i64, String, Dec)> = db_run!(conn: {
+        bales::table
+            .inner_join(trace_cards::table)
+            .filter(trace_cards::unit_id.eq_any(&ids))
+            .select((trace_cards::unit_id, bales::barcode, bales::conditioned_kg))
+            .load(conn)
+            .await?
+    });
+    let barcodes: Vec<String> = unit_bales.iter().map(|(_, b, _)| b.clone()).collect();
+    let insp = super::inspections_by_barcodes(conn, &barcodes).await?;
+    let rules = crate::season::rules_for(conn, season).await?;
+    let net = |g: Dec, t: Option<Dec>| g.0 - t.map(|t| t.0).unwrap_or_default();
+    let mut seen_tickets: HashMap<(i64, i64), ()> = HashMap::new();
+    let mut by_unit: BTreeMap<i64, (Decimal, Decimal, i64, Decimal, Decimal)> = BTreeMap::new();
+    for (u, t, g, tare) in delivered {
+        if seen_tickets.insert((u, t), ()).is_none() {
+            by_unit.entry(u).or_default().0 += net(g, tare);
+        }
+    }
+    for (u, g, tare) in carded {
+        by_unit.entry(u).or_default().1 += net(g, tare);
+    }
+    for (u, barcode, kg) in unit_bales {
+        let i = insp.get(&barcode);
+        let w = super::lint_kg(kg.0, i);
+        let e = by_unit.entry(u).or_default();
+        e.2 += 1;
+        e.3 += w;
+        if i.is_some_and(|i| i.premium(&rules)) {
+            e.4 += w;
+        }
+    }
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut out = Vec::new();
+    for unit in units {
+        if let std::collections::hash_map::Entry::Vacant(v) = names.entry(unit.region_id) {
+            v.insert(crate::orgs::require(conn, unit.region_id).await?.name);
+        }
+        let (d, c, b, l, p) = by_unit.get(&unit.id).copied().unwrap_or_default();
+        out.push(UnitFigures {
+            region_name: names[&unit.region_id].clone(),
+            unit,
+            delivered_kg: d,
+            carded_kg: c,
+            bales: b,
+            lint_kg: l,
+            premium_kg: p.round_dp(2),
+        });
+    }
+    Ok(out)
+}
+
+pub struct UnitReportRow(UnitFigures);
+
+#[Object]
+impl UnitReportRow {
+    async fn unit(&self) -> TraceUnit {
+        TraceUnit(self.0.unit.clone())
+    }
+    /// The unit's region (company, or the regiment for initiators' units).
+    async fn region_name(&self) -> &str {
+        &self.0.region_name
+    }
+    /// Net seed cotton delivered from the unit's plots, kg.
+    async fn delivered_seed_kg(&self) -> GqlDecimal {
+        self.0.delivered_kg.into()
+    }
+    /// Of it, on tickets with a trace card, kg.
+    async fn carded_seed_kg(&self) -> GqlDecimal {
+        self.0.carded_kg.into()
+    }
+    async fn bales_linked(&self) -> i32 {
+        self.0.bales as i32
+    }
+    async fn lint_kg(&self) -> GqlDecimal {
+        self.0.lint_kg.into()
+    }
+    async fn premium_kg(&self) -> GqlDecimal {
+        self.0.premium_kg.into()
+    }
+    /// premium / lint × 100, %.
+    async fn premium_rate_pct(&self) -> GqlDecimal {
+        rate(self.0.premium_kg, self.0.lint_kg).into()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    status: crate::units::graphql::GqlUnitStatus,
+    count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct AreaReport {
+    season: i32,
+    units_by_status: Vec<StatusCount>,
+    delivered_seed_kg: GqlDecimal,
+    carded_seed_kg: GqlDecimal,
+    bales_linked: i32,
+    lint_kg: GqlDecimal,
+    premium_kg: GqlDecimal,
+    premium_rate_pct: GqlDecimal,
+    units: Vec<UnitReportRow>,
+}
+
+fn area_report(season: i32, figures: Vec<UnitFigures>) -> AreaReport {
+    use cotton_domain::units::UnitStatus;
+    let sum = |f: &dyn Fn(&UnitFigures) -> Decimal| figures.iter().map(f).sum::<Decimal>();
+    let lint = sum(&|u| u.lint_kg);
+    let premium = sum(&|u| u.premium_kg);
+    AreaReport {
+        season,
+        units_by_status: UnitStatus::ALL
+            .iter()
+            .map(|s| StatusCount {
+                status: (*s).into(),
+                count: figures.iter().filter(|u| u.unit.status() == *s).count() as i32,
+            })
+            .collect(),
+        delivered_seed_kg: sum(&|u| u.delivered_kg).into(),
+        carded_seed_kg: sum(&|u| u.carded_kg).into(),
+        bales_linked: figures.iter().map(|u| u.bales).sum::<i64>() as i32,
+        lint_kg: lint.into(),
+        premium_kg: premium.into(),
+        premium_rate_pct: rate(premium, lint).into(),
+        units: figures.into_iter().map(UnitReportRow).collect(),
+    }
+}
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::internal(e)
+}
+
+/// The area report as an xlsx workbook with Chinese headers.
+pub fn area_xlsx(season: i32, regiment_name: &str, figures: &[UnitFigures]) -> AppResult<Vec<u8>> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet().set_name("追溯单元统计").map_err(xlsx_err)?;
+    sheet.write_string_with_format(0, 0, format!("{regiment_name} {season}年度 棉花质量追溯统计"), &bold).map_err(xlsx_err)?;
+    let headers = ["连队/地区", "追溯单元编号", "追溯单元名称", "组团方式", "状态", "交售籽棉(kg)", "打卡籽棉(kg)", "关联棉包数", "皮棉公定重量(kg)", "优质棉(kg)", "优质棉率(%)"];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_err)?;
+    }
+    let num = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(0.0);
+    for (i, f) in figures.iter().enumerate() {
+        let r = 3 + i as u32;
+        sheet.write_string(r, 0, &f.region_name).map_err(xlsx_err)?;
+        sheet.write_string(r, 1, &f.unit.code).map_err(xlsx_err)?;
+        sheet.write_string(r, 2, &f.unit.name).map_err(xlsx_err)?;
+        sheet.write_string(r, 3, f.unit.kind().label_zh()).map_err(xlsx_err)?;
+        sheet.write_string(r, 4, f.unit.status().label_zh()).map_err(xlsx_err)?;
+        sheet.write_number(r, 5, num(f.delivered_kg)).map_err(xlsx_err)?;
+        sheet.write_number(r, 6, num(f.carded_kg)).map_err(xlsx_err)?;
+        sheet.write_number(r, 7, f.bales as f64).map_err(xlsx_err)?;
+        sheet.write_number(r, 8, num(f.lint_kg)).map_err(xlsx_err)?;
+        sheet.write_number(r, 9, num(f.premium_kg)).map_err(xlsx_err)?;
+        sheet.write_number(r, 10, num(rate(f.premium_kg, f.lint_kg))).map_err(xlsx_err)?;
+    }
+    sheet.autofit();
+    book.save_to_buffer().map_err(xlsx_err)
+}
+
+/// Which regiment's area `me` may report on (`regionId` for the admin).
+fn report_regiment(me: &crate::auth::Principal, region_id: Option<&ID>) -> AppResult<i64> {
+    match me.role {
+        Role::Regiment => {
+            let own = me.regiment_id.ok_or_else(AppError::forbidden)?;
+            match region_id.map(|r| parse_id(r, "团场")).transpose()? {
+                Some(r) if r != own => Err(AppError::Forbidden("团级单位只能查看本团的统计".into())),
+                _ => Ok(own),
+            }
+        }
+        Role::PlatformAdmin => region_id
+            .map(|r| parse_id(r, "团场"))
+            .transpose()?
+            .ok_or_else(|| AppError::Validation("请指定团场（regionId）".into())),
+        _ => Err(AppError::Forbidden("只有团级单位和平台管理员可以查看地区统计".into())),
+    }
+}
+
+/// One bale in the enterprise's lint association: card → bale, with inspection.
+#[derive(SimpleObject)]
+pub struct LintLink {
+    card_no: Option<String>,
+    ticket_no: Option<String>,
+    grower_name: Option<String>,
+    unit_name: Option<String>,
+    bale_barcode: String,
+    conditioned_kg: GqlDecimal,
+    premium: bool,
+    inspected: bool,
+}
+
+struct LinkRow {
+    card_no: Option<String>,
+    ticket_no: Option<String>,
+    grower_name: Option<String>,
+    unit_name: Option<String>,
+    barcode: String,
+    conditioned_kg: Decimal,
+    premium: bool,
+    inspected: bool,
+}
+
+/// Every bale of the enterprise pressed for `season`'s cards (and its untraced
+/// bales), with card, ticket, grower, unit and premium status.
+async fn lint_links(conn: &mut DbConn, enterprise_id: i64, season: i32) -> AppResult<Vec<LinkRow>> {
+    let traced: Vec<(String, Dec, String, String, String, String)> = db_run!(conn: {
+        bales::table
+            .inner_join(trace_cards::table.inner_join(tickets::table.inner_join(growers::table)))
+            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
+            .filter(bales::enterprise_id.eq(enterprise_id))
+            .filter(trace_cards::season.eq(season))
+            .order((bales::line_id, bales::seq))
+            .select((bales::barcode, bales::conditioned_kg, trace_cards::card_no, tickets::ticket_no, growers::name, trace_units::name))
+            .load(conn)
+            .await?
+    });
+    let barcodes: Vec<String> = traced.iter().map(|t| t.0.clone()).collect();
+    let insp = super::inspections_by_barcodes(conn, &barcodes).await?;
+    let rules = crate::season::rules_for(conn, season).await?;
+    Ok(traced
+        .into_iter()
+        .map(|(barcode, kg, card_no, ticket_no, grower, unit)| {
+            let i = insp.get(&barcode);
+            LinkRow {
+                premium: i.is_some_and(|i| i.premium(&rules)),
+                inspected: i.is_some(),
+                conditioned_kg: super::lint_kg(kg.0, i),
+                card_no: Some(card_no),
+                ticket_no: Some(ticket_no),
+                grower_name: Some(grower),
+                unit_name: Some(unit),
+                barcode,
+            }
+        })
+        .collect())
+}
+
+fn links_xlsx(season: i32, usage: (i64, i64, i64, i64), links: &[LinkRow]) -> AppResult<Vec<u8>> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let s1 = book.add_worksheet().set_name("追溯码使用").map_err(xlsx_err)?;
+    s1.write_string_with_format(0, 0, format!("{season}年度 追溯码使用情况"), &bold).map_err(xlsx_err)?;
+    for (i, (label, n)) in [("已打印", usage.0), ("已导出", usage.1), ("加工中", usage.2), ("已完成", usage.3)].iter().enumerate() {
+        s1.write_string(2 + i as u32, 0, *label).map_err(xlsx_err)?;
+        s1.write_number(2 + i as u32, 1, *n as f64).map_err(xlsx_err)?;
+    }
+    let s2 = book.add_worksheet().set_name("皮棉关联").map_err(xlsx_err)?;
+    let headers = ["追溯卡号", "磅单号", "种植者", "追溯单元", "棉包条码", "公定重量(kg)", "已公检", "优质棉"];
+    for (c, h) in headers.iter().enumerate() {
+        s2.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_err)?;
+    }
+    for (i, l) in links.iter().enumerate() {
+        let r = 1 + i as u32;
+        s2.write_string(r, 0, l.card_no.as_deref().unwrap_or("")).map_err(xlsx_err)?;
+        s2.write_string(r, 1, l.ticket_no.as_deref().unwrap_or("")).map_err(xlsx_err)?;
+        s2.write_string(r, 2, l.grower_name.as_deref().unwrap_or("")).map_err(xlsx_err)?;
+        s2.write_string(r, 3, l.unit_name.as_deref().unwrap_or("")).map_err(xlsx_err)?;
+        s2.write_string(r, 4, &l.barcode).map_err(xlsx_err)?;
+        s2.write_number(r, 5, l.conditioned_kg.to_string().parse::<f64>().unwrap_or(0.0)).map_err(xlsx_err)?;
+        s2.write_string(r, 6, if l.inspected { "是" } else { "否" }).map_err(xlsx_err)?;
+        s2.write_string(r, 7, if l.premium { "是" } else { "否" }).map_err(xlsx_err)?;
+    }
+    s2.autofit();
+    book.save_to_buffer().map_err(xlsx_err)
+}
+
+async fn usage_counts(conn: &mut DbConn, enterprise_id: i64, season: i32) -> AppResult<(i64, i64, i64, i64)> {
+    let rows: Vec<(String, i64)> = db_run!(conn: {
+        trace_cards::table
+            .filter(trace_cards::enterprise_id.eq(enterprise_id))
+            .filter(trace_cards::season.eq(season))
+            .group_by(trace_cards::status)
+            .select((trace_cards::status, diesel::dsl::count_star()))
+            .load(conn)
+            .await?
+    });
+    let get = |s: &str| rows.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
+    Ok((get("PRINTED"), get("EXPORTED"), get("PROCESSING"), get("FINISHED")))
+}
+
+const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// A regiment's area in a season: units by status, seed cotton delivered and
+    /// carded, bales linked, premium total and rate, per unit. The admin names the regiment.
+    async fn area_report(&self, ctx: &Context<'_>, season: i32, region_id: Option<ID>) -> Result<AreaReport> {
+        let me = ctx.principal()?;
+        let regiment = report_regiment(me, region_id.as_ref())?;
+        let mut conn = ctx.state().db.read().await?;
+        let figures = area_figures(&mut conn, regiment, season).await?;
+        Ok(area_report(season, figures))
+    }
+
+    /// The same as an Excel workbook.
+    async fn area_report_xlsx(&self, ctx: &Context<'_>, season: i32, region_id: Option<ID>) -> Result<FileOutput> {
+        let me = ctx.principal()?;
+        let regiment = report_regiment(me, region_id.as_ref())?;
+        let mut conn = ctx.state().db.read().await?;
+        let name = crate::orgs::require(&mut conn, regiment).await?.name;
+        let figures = area_figures(&mut conn, regiment, season).await?;
+        let bytes = area_xlsx(season, &name, &figures)?;
+        Ok(RenderedFile { file_name: format!("追溯统计-{name}-{season}.xlsx"), mime_type: XLSX_MIME.into(), bytes }.into())
+    }
+
+    /// The enterprise's lint association: every traced bale of the season with its
+    /// card, ticket, grower, unit, inspection and premium status.
+    async fn lint_association(&self, ctx: &Context<'_>, season: i32) -> Result<Vec<LintLink>> {
+        let me = ctx.principal()?;
+        let enterprise_id = crate::tickets::enterprise_of(me)?;
+        let mut conn = ctx.state().db.read().await?;
+        Ok(lint_links(&mut conn, enterprise_id, season)
+            .await?
+            .into_iter()
+            .map(|l| LintLink {
+                card_no: l.card_no,
+                ticket_no: l.ticket_no,
+                grower_name: l.grower_name,
+                unit_name: l.unit_name,
+                bale_barcode: l.barcode,
+                conditioned_kg: l.conditioned_kg.into(),
+                premium: l.premium,
+                inspected: l.inspected,
+            })
+            .collect())
+    }
+
+    /// Trace-code usage and lint association as an Excel workbook.
+    async fn enterprise_report_xlsx(&self, ctx: &Context<'_>, season: i32) -> Result<FileOutput> {
+        let me = ctx.principal()?;
+        let enterprise_id = crate::tickets::enterprise_of(me)?;
+        let mut conn = ctx.state().db.read().await?;
+        let usage = usage_counts(&mut conn, enterprise_id, season).await?;
+        let links = lint_links(&mut conn, enterprise_id, season).await?;
+        let bytes = links_xlsx(season, usage, &links)?;
+        Ok(RenderedFile { file_name: format!("加工企业追溯报表-{season}.xlsx"), mime_type: XLSX_MIME.into(), bytes }.into())
+    }
+}
