@@ -60,6 +60,8 @@ struct Work {
     units_processing: BTreeSet<i64>,
     events: Vec<Event>,
     verifier: Option<String>,
+    /// unit id → its regiment, for the events' region.
+    regiments: HashMap<i64, i64>,
 }
 
 /// What one applied record produced.
@@ -140,6 +142,7 @@ impl Work {
             units_processing: BTreeSet::new(),
             events: Vec::new(),
             verifier,
+            regiments: HashMap::new(),
         };
         let queued: Vec<String> = work.state.queue.iter().map(|q| q.card_no.clone()).collect();
         work.know(conn, &queued).await?;
@@ -154,7 +157,19 @@ impl Work {
         if missing.is_empty() {
             return Ok(());
         }
-        for card in load_cards(conn, self.line.enterprise_id, &missing).await? {
+        let loaded = load_cards(conn, self.line.enterprise_id, &missing).await?;
+        let units: Vec<i64> = loaded.iter().map(|c| c.unit_id).filter(|u| !self.regiments.contains_key(u)).collect();
+        if !units.is_empty() {
+            let pairs: Vec<(i64, i64)> = db_run!(conn: {
+                trace_units::table
+                    .filter(trace_units::id.eq_any(&units))
+                    .select((trace_units::id, trace_units::regiment_id))
+                    .load(conn)
+                    .await?
+            });
+            self.regiments.extend(pairs);
+        }
+        for card in loaded {
             self.book.insert(
                 card.card_no.clone(),
                 CardProgress {
@@ -172,6 +187,9 @@ impl Work {
         let mut e = Event::new(topic);
         e.enterprise_id = Some(self.line.enterprise_id);
         e.card_no = Some(card_no.to_string());
+        let unit = self.cards.get(card_no).map(|c| c.unit_id);
+        e.unit_id = unit;
+        e.region_id = unit.and_then(|u| self.regiments.get(&u).copied());
         e
     }
 
@@ -233,13 +251,10 @@ impl Work {
                     self.units_processing.insert(card.unit_id);
                     let mut e = self.event(EventTopic::BaleLinked, &card.card_no);
                     e.bale_barcode = Some(bale.barcode.clone());
-                    e.unit_id = Some(card.unit_id);
                     self.events.push(e);
                 }
                 if let Some(done) = &o.finished {
-                    let mut e = self.event(EventTopic::CardFinished, done);
-                    e.unit_id = self.cards.get(done).map(|c| c.unit_id);
-                    self.events.push(e);
+                    self.events.push(self.event(EventTopic::CardFinished, done));
                 }
                 Outcome::Bale { bale, finished: o.finished }
             }
