@@ -123,6 +123,11 @@ pub fn describe(listen: &str) -> String {
         crate::demo_season::DEMO_INITIATOR.0,
         crate::demo_season::demo_grower_phone(1, 1)
     ));
+    s.push_str(&format!(
+        "  qts65001 has tickets, printed cards, lines 一号线 (IV), 二号线 (V), 六号线 (VI); verification account {} / {}\n",
+        crate::demo_season::DEMO_VERIFIER.0,
+        crate::demo_season::DEMO_VERIFIER.1
+    ));
     s.push_str(&format!("GraphiQL: http://{listen}/graphql\n"));
     s
 }

@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::rosters::import::{RosterLine, import_line};
 use crate::state::AppState;
 use crate::units::service::{self, NewUnit};
+use cotton_domain::processing::CollectorModel;
 use cotton_domain::units::UnitKind;
 
 pub const DEMO_SEASON: i32 = 2026;
@@ -113,5 +114,44 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     let e = service::create(state, &lian21, unit("二团一连第一追溯单元", UnitKind::Company, half(2, false))).await?;
     service::review(state, &tuan2, e.id, true, None).await?;
     service::create(state, &faqi, unit("二团棉农自由组团", UnitKind::Free, half(3, false))).await?;
-    Ok(())
+    ginning(state, &plot_ids[0]).await
+}
+
+/// The verification account (校验账号) of the demo enterprise qts65001.
+pub const DEMO_VERIFIER: (&str, &str) = ("jiaoyan65001", "Verify2026");
+
+/// Enterprise qts65001 weighs four growers of the approved unit, prints cards for
+/// three (when a printer plugin is loaded), and has an IV, a V and a VI line.
+async fn ginning(state: &AppState, approved_plots: &[i64]) -> AppResult<()> {
+    use crate::tickets::TicketUpload;
+    let qts = principal(state, "qts65001").await?;
+    let now = chrono::Utc::now();
+    let mut tickets = Vec::new();
+    for g in 0..4usize {
+        let up = TicketUpload {
+            ticket_no: format!("65001-2026-{:05}", g + 1),
+            season: DEMO_SEASON,
+            grower_id_number: demo_id_number(g + 1),
+            plot_ids: approved_plots[2 * g..2 * g + 2].to_vec(),
+            gross_kg: Decimal::new(3_250_50 + 13_370 * g as i64, 2),
+            tare_kg: Some(Decimal::new(850_30 + 1_110 * g as i64, 2)),
+            moisture_pct: Some(Decimal::new(82 + g as i64, 1)),
+            trash_pct: None,
+            lint_yield_pct: Some(Decimal::new(3_850 + 25 * g as i64, 2)),
+            module_count: Some(4),
+            weighed_at: now - chrono::Duration::minutes(5),
+        };
+        tickets.push(crate::tickets::upload(state, &qts, up).await?);
+    }
+    if crate::printing::resolve(state, None).is_ok() {
+        for t in &tickets[..3] {
+            crate::cards::print(state, &qts, t.id, "ROUND_MODULE", 4, 1, None).await?;
+        }
+    } else {
+        tracing::warn!("demo: no printer plugin loaded, so no trace cards were printed");
+    }
+    for (name, model) in [("一号线", CollectorModel::Iv), ("二号线", CollectorModel::V), ("六号线", CollectorModel::Vi)] {
+        crate::lines::create(state, &qts, name, model).await?;
+    }
+    crate::processing::set_verifier(state, &qts, DEMO_VERIFIER.0, DEMO_VERIFIER.1).await
 }
