@@ -82,14 +82,21 @@ async fn regiment_receives_only_its_region_legacy_ws(backend: Backend) {
 async fn subscription_without_valid_token_gets_nothing(backend: Backend) {
     let srv = TestServer::start(backend, Opts::default()).await;
     let t = setup_tree(&srv).await;
-    for proto in [WsProto::TransportWs, WsProto::LegacyWs] {
-        for (what, token) in [("no token", None), ("garbage token", Some("not-a-jwt"))] {
+    // A control subscriber proves the events are published (and read) meanwhile.
+    let mut control = srv.subscribe(WsProto::TransportWs, &t.admin, SUB, json!({})).await;
+    for (i, proto) in [WsProto::TransportWs, WsProto::LegacyWs].into_iter().enumerate() {
+        for (j, (what, token)) in [("no token", None), ("garbage token", Some("not-a-jwt"))].into_iter().enumerate() {
             let mut c = srv.ws(proto, token).await;
             // Subscribe whatever the server answered to connection_init.
             c.start("1", SUB, json!({})).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
-            let code = format!("X-{}-{}", proto.name(), what.replace(' ', "-"));
+            let code = format!("X{i}{j}");
             srv.create_org(&t.admin, "COMPANY", &code, "连队", Some(&t.regiment_a)).await;
+            let seen = control.any_event_within(WS_TIMEOUT).await;
+            assert!(
+                seen.as_ref().is_some_and(|e| e["topic"] == "ORG_CREATED"),
+                "the admin control subscriber should receive ORG_CREATED, got {seen:?}"
+            );
             let ev = c.any_event_within(Duration::from_secs(3)).await;
             assert!(ev.is_none(), "{} with {what}: no event may be delivered, got {ev:?}", proto.name());
         }

@@ -107,9 +107,13 @@ fn schema_is_up_to_date() {
     let exported = std::fs::read(&out).expect("export-schema wrote no file");
     let committed_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql");
     let committed = std::fs::read(&committed_path).unwrap_or_default();
-    assert!(
-        exported == committed,
-        "{} is out of date with the server's schema: run `cargo run -p cotton-trace -- export-schema`",
-        committed_path.display()
-    );
+    if exported != committed {
+        let (e, c) = (String::from_utf8_lossy(&exported), String::from_utf8_lossy(&committed));
+        let first = e.lines().zip(c.lines()).position(|(a, b)| a != b).unwrap_or(e.lines().count().min(c.lines().count()));
+        panic!(
+            "{} is out of date with the server's schema (first difference at line {}): run `cargo run -p cotton-trace -- export-schema`",
+            committed_path.display(),
+            first + 1
+        );
+    }
 }

@@ -74,6 +74,24 @@ pub async fn send_code(state: &crate::state::AppState, phone: &str) -> AppResult
     state.sms.send_code(&phone, &code).await.map_err(|e| AppError::Unavailable(format!("短信发送失败：{e}")))
 }
 
+/// Is `code` a live, unused code of `phone`? (Nothing is changed.)
+pub async fn code_matches(conn: &mut DbConn, phone: &str, code: &str) -> AppResult<bool> {
+    let now = Utc::now().naive_utc();
+    let wanted = code_hash(phone, code);
+    let n: i64 = db_run!(conn: {
+        sms_codes::table
+            .filter(sms_codes::phone.eq(phone))
+            .filter(sms_codes::code_hash.eq(&wanted))
+            .filter(sms_codes::used_at.is_null())
+            .filter(sms_codes::expires_at.gt(now))
+            .filter(sms_codes::attempts.lt(MAX_ATTEMPTS))
+            .count()
+            .get_result(conn)
+            .await?
+    });
+    Ok(n > 0)
+}
+
 /// Checks `code` for `phone` and marks it used. Wrong guesses count against the
 /// newest code and burn it after [`MAX_ATTEMPTS`].
 pub async fn consume_code(conn: &mut DbConn, phone: &str, code: &str) -> AppResult<()> {
@@ -156,6 +174,11 @@ impl RegistrationMutation {
         let org = crate::orgs::require(&mut conn, org_id).await?;
         if !matches!(org.kind(), OrgKind::Regiment | OrgKind::Company) {
             return Err(AppError::Validation("组团发起人须选择所属团场或连队".into()).into());
+        }
+        // A wrong or used code is the first thing to say (and counts as a guess);
+        // a taken phone is refused without using up a good code.
+        if !code_matches(&mut conn, &phone, &code).await? {
+            consume_code(&mut conn, &phone, &code).await?;
         }
         if username_taken(&mut conn, &phone).await? {
             return Err(AppError::Conflict(format!("手机号 {phone} 已注册，请直接登录")).into());
