@@ -8,9 +8,14 @@
 mod harness;
 
 mod accounts;
+mod cards;
+mod demo_ginning;
 mod events;
+mod ginning;
 mod import;
+mod lines;
 mod orgs;
 mod registration;
 mod season;
 mod server;
+mod tickets;
