@@ -86,14 +86,25 @@ fn check_weights(gross: Decimal, tare: Option<Decimal>, moisture: Option<Decimal
         weights::validate_weight_kg(t, "皮重")?;
         weights::net_kg(gross, t)?;
     }
+    // Percentages are stored to 0.01 (NUMERIC(5,2)): a third decimal is refused
+    // rather than rounded differently by each backend.
+    let two_places = |v: Decimal, what: &str| -> AppResult<()> {
+        if v.normalize().scale() > 2 {
+            return Err(AppError::Validation(format!("{what}最多保留2位小数，当前为{v}")));
+        }
+        Ok(())
+    };
     if let Some(m) = moisture {
         weights::validate_moisture_pct(m)?;
+        two_places(m, "回潮率")?;
     }
     if let Some(z) = trash {
         weights::validate_trash_pct(z)?;
+        two_places(z, "含杂率")?;
     }
     if let Some(y) = lint_yield {
         weights::validate_lint_yield_pct(y)?;
+        two_places(y, "公定衣分率")?;
     }
     Ok(())
 }
