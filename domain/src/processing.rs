@@ -174,6 +174,90 @@ pub struct CardExport {
     pub enterprise_code: String,
     pub issued_at: DateTime<Utc>,
     pub cards: Vec<ExportedCard>,
+    /// The enterprise's verification account (校验账号) for offline checks of a
+    /// reprocess on the device: the name and the Argon2id hash, never the
+    /// password. Absent when the enterprise has not set one (the device then
+    /// refuses every reprocess).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<VerifierCredential>,
+    /// The conditioning standards (R0, Z0) of the seasons of the exported cards,
+    /// so the device computes a bale's conditioned weight — and so when a card
+    /// finishes — exactly as the platform does. A season missing here counts
+    /// with the defaults of SPEC §5 (8.5 %, 2.5 %).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standards: Vec<SeasonStandards>,
+}
+
+/// Longest Argon2id PHC string an export may carry.
+pub const MAX_PASSWORD_HASH_LEN: usize = 160;
+
+/// The verification account as an export carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifierCredential {
+    /// The account name (an account name: 3–32 letters, digits, `_`, `.`, `-`).
+    pub username: String,
+    /// Argon2id PHC string, e.g. `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`.
+    pub password_hash: String,
+}
+
+impl VerifierCredential {
+    /// A valid account name and an Argon2id PHC string of printable ASCII (at
+    /// most [`MAX_PASSWORD_HASH_LEN`] characters, no spaces).
+    pub fn validate(&self) -> Result<(), RuleError> {
+        let name = crate::orgs::validate_username(&self.username)
+            .map_err(|e| RuleError::invalid(format!("校验账号：{e}")))?;
+        if name != self.username {
+            return Err(RuleError::invalid("校验账号首尾不能有空格"));
+        }
+        let h = &self.password_hash;
+        if !h.starts_with("$argon2id$")
+            || h.len() > MAX_PASSWORD_HASH_LEN
+            || !h.bytes().all(|b| b.is_ascii_graphic())
+            || h.split('$').count() < 5
+        {
+            return Err(RuleError::invalid("校验账号的密码摘要应为Argon2id格式（PHC字符串）"));
+        }
+        Ok(())
+    }
+}
+
+/// The conditioning standards of one season (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeasonStandards {
+    pub season: i32,
+    /// R0, %.
+    pub standard_moisture_pct: Decimal,
+    /// Z0, %.
+    pub standard_trash_pct: Decimal,
+}
+
+impl SeasonStandards {
+    /// The defaults of SPEC §5: R0 = 8.5 %, Z0 = 2.5 %.
+    pub fn defaults(season: i32) -> Self {
+        let d = crate::season::SeasonRules::defaults(season);
+        SeasonStandards { season, standard_moisture_pct: d.standard_moisture_pct, standard_trash_pct: d.standard_trash_pct }
+    }
+
+    /// The standards of `season` in `list`, else the defaults.
+    pub fn of(list: &[SeasonStandards], season: i32) -> Self {
+        list.iter().find(|s| s.season == season).copied().unwrap_or_else(|| Self::defaults(season))
+    }
+
+    /// Season 2000..=2100; R0 and Z0 in [0, 100) with at most 4 decimals.
+    pub fn validate(&self) -> Result<(), RuleError> {
+        crate::season::validate_season(self.season)?;
+        for (v, what) in [(self.standard_moisture_pct, "标准回潮率"), (self.standard_trash_pct, "标准含杂率")] {
+            if v < Decimal::ZERO || v >= Decimal::ONE_HUNDRED || decimal_places(v.normalize()) > 4 {
+                return Err(RuleError::invalid(format!(
+                    "{}年度{what}应在0至100之间且最多4位小数，当前为{v}",
+                    self.season
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One thing that happened on the line, as the device recorded it.
@@ -366,8 +450,9 @@ impl ExportedCard {
 }
 
 impl CardExport {
-    /// Checks the line id, the enterprise code, every card, that no card number
-    /// appears twice and that there are at most [`MAX_EXPORT_CARDS`] cards.
+    /// Checks the line id, the enterprise code, the verification account and the
+    /// season standards when present, every card, that no card number appears
+    /// twice and that there are at most [`MAX_EXPORT_CARDS`] cards.
     /// The message names the first bad card (1-based).
     pub fn validate(&self) -> Result<(), RuleError> {
         validate_line_id(&self.line_id)?;
@@ -377,6 +462,16 @@ impl CardExport {
                 "一次最多导出{MAX_EXPORT_CARDS}张追溯卡，当前为{}张",
                 self.cards.len()
             )));
+        }
+        if let Some(v) = &self.verifier {
+            v.validate()?;
+        }
+        let mut seasons = HashSet::new();
+        for st in &self.standards {
+            st.validate()?;
+            if !seasons.insert(st.season) {
+                return Err(RuleError::invalid(format!("{}年度的标准重复", st.season)));
+            }
         }
         let mut seen = HashSet::with_capacity(self.cards.len());
         for (i, card) in self.cards.iter().enumerate() {
@@ -396,7 +491,7 @@ impl CardExport {
 
 impl ProcessingRecord {
     /// Checks the record for a device of `model`: canonical card numbers, 1 to
-    /// `model.max_cards_per_scan()` cards in a scan, delay 1..=[`MAX_DELAY_BALES`],
+    /// `model.max_cards_per_scan()` cards in a scan, delay 0..=[`MAX_DELAY_BALES`],
     /// bale barcode, net 0 < kg ≤ [`MAX_BALE_NET_KG`] with at most 2 decimals,
     /// moisture regain in [0, 100), a verifier account name.
     pub fn validate(&self, model: CollectorModel) -> Result<(), RuleError> {
@@ -419,9 +514,11 @@ impl ProcessingRecord {
             }
             ProcessingEvent::DelayEntered { card_no, count } => {
                 validate_canonical_card_no(card_no)?;
-                if *count == 0 || *count > MAX_DELAY_BALES {
+                // 0 is a real answer to 请企业输入当前加工需要延迟的包数:
+                // no delay, the card takes the next bale.
+                if *count > MAX_DELAY_BALES {
                     return Err(RuleError::invalid(format!(
-                        "延迟包数应为1至{MAX_DELAY_BALES}，当前为{count}"
+                        "延迟包数应为0至{MAX_DELAY_BALES}，当前为{count}"
                     )));
                 }
             }
@@ -521,6 +618,8 @@ mod tests {
             enterprise_code: "65001".into(),
             issued_at: t(0),
             cards: vec![card(1), card(2)],
+            verifier: None,
+            standards: vec![],
         }
     }
 
@@ -595,6 +694,41 @@ mod tests {
         assert_eq!(e.validate(), Ok(()), "an export with no card is valid");
     }
 
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$q0aNmVl1bJ0Wb3xwY5HqzVhYvR3o3W3xX1JdR6uC2aA";
+
+    #[test]
+    fn verifier_and_standards_in_exports() {
+        let mut e = export();
+        e.verifier = Some(VerifierCredential { username: "qts65001".into(), password_hash: HASH.into() });
+        e.standards = vec![SeasonStandards { season: 2026, standard_moisture_pct: dec!(8.5), standard_trash_pct: dec!(2.5) }];
+        assert_eq!(e.validate(), Ok(()));
+        let j = serde_json::to_value(&e).unwrap();
+        assert_eq!(j["verifier"], serde_json::json!({"username":"qts65001","passwordHash":HASH}));
+        assert_eq!(j["standards"][0], serde_json::json!({"season":2026,"standardMoisturePct":"8.5","standardTrashPct":"2.5"}));
+        let back: CardExport = serde_json::from_value(j).unwrap();
+        assert_eq!(back, e);
+        // Absent fields are omitted and read back as absent (additive).
+        let plain = serde_json::to_value(export()).unwrap();
+        assert!(plain.get("verifier").is_none() && plain.get("standards").is_none());
+        let bad = |f: &dyn Fn(&mut CardExport)| {
+            let mut x = e.clone();
+            f(&mut x);
+            x.validate().is_err()
+        };
+        assert!(bad(&|x| x.verifier.as_mut().unwrap().password_hash = "Cotton@2026".into()), "a plain password is refused");
+        assert!(bad(&|x| x.verifier.as_mut().unwrap().password_hash = format!("{HASH} ")));
+        assert!(bad(&|x| x.verifier.as_mut().unwrap().password_hash = format!("$argon2id${}", "a".repeat(200))));
+        assert!(bad(&|x| x.verifier.as_mut().unwrap().username = "x".into()));
+        assert!(bad(&|x| x.verifier.as_mut().unwrap().username = " qts65001".into()));
+        assert!(bad(&|x| x.standards[0].standard_moisture_pct = dec!(100)));
+        assert!(bad(&|x| x.standards[0].standard_trash_pct = dec!(-1)));
+        assert!(bad(&|x| x.standards[0].standard_trash_pct = dec!(2.55555)));
+        assert!(bad(&|x| x.standards[0].season = 1999));
+        assert!(bad(&|x| x.standards.push(x.standards[0])));
+        assert_eq!(SeasonStandards::of(&e.standards, 2027), SeasonStandards::defaults(2027));
+        assert_eq!(SeasonStandards::defaults(2027).standard_moisture_pct, dec!(8.5));
+    }
+
     #[test]
     fn records_validate() {
         assert_eq!(upload(CollectorModel::Iv, all_kinds()).validate(), Ok(()));
@@ -624,7 +758,7 @@ mod tests {
         assert!(bale(dec!(227), None, &"9".repeat(33)).is_err());
 
         let delay = |n| rec(1, ProcessingEvent::DelayEntered { card_no: format_card_no(2026, 1), count: n }).validate(CollectorModel::V);
-        assert!(delay(1).is_ok() && delay(1000).is_ok() && delay(0).is_err() && delay(1001).is_err());
+        assert!(delay(0).is_ok() && delay(1).is_ok() && delay(1000).is_ok() && delay(1001).is_err());
         assert!(
             rec(1, ProcessingEvent::Reprocess { card_no: format_card_no(2026, 1), verifier: "x".into() })
                 .validate(CollectorModel::V)

@@ -56,6 +56,8 @@ fn export(model: CollectorModel, n: u64) -> CardExport {
                 }
             })
             .collect(),
+        verifier: None,
+        standards: vec![],
     }
 }
 

@@ -14,8 +14,13 @@
 //! | record | field (bytes) |
 //! |---|---|
 //! | header `H` | `H`(1) version `01`(2) kind `C`(1) line id(32) enterprise code(32) issued at(14) card count(6) |
+//! | standards `S` (optional, one per season) | `S`(1) season(4) standard moisture regain R0 %(8, up to 4 decimals) standard trash Z0 %(8, up to 4 decimals) |
+//! | verifier `V` (optional, at most one) | `V`(1) verification account(32) Argon2id PHC password hash(160) — never the password |
 //! | card `D` | `D`(1) card no(15) ticket no(32) grower(32) unit id(32) unit name(60) target lint kg(12, 2 decimals) processable bales(5) module type(1: `Y` round, `F` rectangular, `S` loose) module count(5) |
 //! | end `T` | `T`(1) card count(8) — the last line; a file without it is incomplete |
+//!
+//! The writer puts `S` and `V` lines between the header and the first `D`; the
+//! reader takes them anywhere before `T`. They are not counted as cards.
 //!
 //! # Upload file (`records-<line>-<time>.txt`), device → platform
 //!
@@ -35,6 +40,7 @@
 //! which the host adds and checks; this driver sees the body only.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use cotton_plugin_abi::cotton_domain::processing::{SeasonStandards, VerifierCredential};
 use cotton_plugin_abi::sdk::{CollectorDriver, DriverError};
 use cotton_plugin_abi::wire::*;
 use encoding_rs::GBK;
@@ -221,6 +227,9 @@ fn module_from_code(c: &str) -> Option<ModuleType> {
 
 const CARDS_HEADER: usize = 1 + 2 + 1 + 32 + 32 + 14 + 6;
 const CARD_RECORD: usize = 1 + CARD + 32 + 32 + 32 + 60 + 12 + 5 + 1 + 5;
+const STANDARDS_RECORD: usize = 1 + 4 + 8 + 8;
+const HASH: usize = cotton_plugin_abi::cotton_domain::processing::MAX_PASSWORD_HASH_LEN;
+const VERIFIER_RECORD: usize = 1 + 32 + HASH;
 const RECORDS_HEADER: usize = 1 + 2 + 1 + 32 + 32 + 14 + 8;
 const RECORD_PREFIX: usize = 2 + 12 + 14;
 
@@ -285,6 +294,19 @@ impl CollectorDriver for CollectorIv {
             .ascii(&fmt_time(export.issued_at), 14, "导出时间")?
             .num(&export.cards.len().to_string(), 6, "卡数")?
             .end(&mut out);
+        for s in &export.standards {
+            Line::new("S")
+                .num(&s.season.to_string(), 4, "年度")?
+                .num(&s.standard_moisture_pct.normalize().to_string(), 8, "标准回潮率")?
+                .num(&s.standard_trash_pct.normalize().to_string(), 8, "标准含杂率")?
+                .end(&mut out);
+        }
+        if let Some(v) = &export.verifier {
+            Line::new("V")
+                .ascii(&v.username, 32, "校验账号")?
+                .ascii(&v.password_hash, HASH, "校验账号密码摘要")?
+                .end(&mut out);
+        }
         for c in &export.cards {
             Line::new("D")
                 .ascii(&c.card_no, CARD, "追溯卡号")?
@@ -311,7 +333,34 @@ impl CollectorDriver for CollectorIv {
         let count: usize = h.uint(6, "卡数")?;
         let body = end_record(&lines)?;
         let mut cards = Vec::with_capacity(count.min(100_000));
+        let mut standards = Vec::new();
+        let mut verifier = None;
         for &(n, raw) in body {
+            match raw.first() {
+                Some(b'S') => {
+                    let mut f = Fields::new(n, raw, STANDARDS_RECORD)?;
+                    f.raw(1);
+                    standards.push(SeasonStandards {
+                        season: f.uint(4, "年度")?,
+                        standard_moisture_pct: f.decimal(8, "标准回潮率")?.ok_or_else(|| f.bad("标准回潮率"))?,
+                        standard_trash_pct: f.decimal(8, "标准含杂率")?.ok_or_else(|| f.bad("标准含杂率"))?,
+                    });
+                    continue;
+                }
+                Some(b'V') => {
+                    let mut f = Fields::new(n, raw, VERIFIER_RECORD)?;
+                    f.raw(1);
+                    if verifier.is_some() {
+                        return Err(DriverError::input(format!("第{n}行：校验账号重复")));
+                    }
+                    verifier = Some(VerifierCredential {
+                        username: f.ascii(32, "校验账号")?,
+                        password_hash: f.ascii(HASH, "校验账号密码摘要")?,
+                    });
+                    continue;
+                }
+                _ => {}
+            }
             let mut f = Fields::new(n, raw, CARD_RECORD)?;
             if f.ascii(1, "记录类型")? != "D" {
                 return Err(DriverError::input(format!("第{n}行不是追溯卡记录")));
@@ -339,7 +388,7 @@ impl CollectorDriver for CollectorIv {
         }
         check_count(count, cards.len())?;
         check_count(end_count(&lines)?, cards.len())?;
-        Ok(CardExport { line_id, model: CollectorModel::Iv, enterprise_code, issued_at, cards })
+        Ok(CardExport { line_id, model: CollectorModel::Iv, enterprise_code, issued_at, cards, verifier, standards })
     }
 
     fn encode_records(&self, upload: &RecordUpload) -> Result<Vec<u8>, DriverError> {
@@ -492,7 +541,38 @@ mod tests {
                 module_type: ModuleType::RoundModule,
                 module_count: 12,
             }],
+            verifier: None,
+            standards: vec![],
         }
+    }
+
+    const HASH_SAMPLE: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$q0aNmVl1bJ0Wb3xwY5HqzVhYvR3o3W3xX1JdR6uC2aA";
+
+    #[test]
+    fn verifier_and_standards_round_trip() {
+        let mut e = export();
+        e.verifier = Some(VerifierCredential { username: "qts65001".into(), password_hash: HASH_SAMPLE.into() });
+        e.standards = vec![
+            SeasonStandards { season: 2026, standard_moisture_pct: dec!(8.5), standard_trash_pct: dec!(2.5) },
+            SeasonStandards { season: 2025, standard_moisture_pct: dec!(9.1234), standard_trash_pct: dec!(0) },
+        ];
+        let body = CollectorIv.encode_cards(&e).unwrap();
+        let text = String::from_utf8_lossy(&body).to_string();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[1], "S2026     8.5     2.5");
+        assert_eq!(lines[2], "S2025  9.1234       0");
+        assert_eq!(lines[3].len(), VERIFIER_RECORD);
+        assert!(lines[3].starts_with(&format!("V{:<32}{HASH_SAMPLE}", "qts65001")));
+        assert!(lines[4].starts_with('D'));
+        assert_eq!(CollectorIv.decode_cards(&body).unwrap(), e);
+        // The end record still counts cards only.
+        assert!(text.ends_with("T       1\r\n"));
+        // Without them the file is as before.
+        let plain = CollectorIv.encode_cards(&export()).unwrap();
+        assert!(!String::from_utf8_lossy(&plain).contains("\r\nV"));
+        // Two verifier lines are refused.
+        let dup = text.replacen(lines[3], &format!("{}\r\n{}", lines[3], lines[3]), 1);
+        assert!(CollectorIv.decode_cards(dup.as_bytes()).unwrap_err().message().contains("校验账号重复"));
     }
 
     #[test]

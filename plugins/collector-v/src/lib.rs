@@ -8,6 +8,12 @@
 //! {"cardNo":"TC2600000000011","ticketNo":"BD2026000001","growerName":"李四","unitId":"U101","unitName":"…","targetLintKg":"3917.69","processableBales":18,"moduleType":"RECTANGULAR_MODULE","moduleCount":2}
 //! ```
 //!
+//! When the export carries them, the header also holds the enterprise's
+//! verification account (`"verifier":{"username":…,"passwordHash":"$argon2id$…"}`,
+//! the Argon2id hash, never the password) and the season standards
+//! (`"standards":[{"season":2026,"standardMoisturePct":"8.5","standardTrashPct":"2.5"}]`);
+//! both are left out when absent.
+//!
 //! Upload file (`records-<line>-<time>.jsonl`), device → platform: a header
 //! line, then one processing record per line in the platform's record encoding
 //! (`seq`, `at`, `type` and the fields of the type).
@@ -22,6 +28,7 @@
 //! ignored; the counts in the header must match.
 
 use chrono::{DateTime, Utc};
+use cotton_plugin_abi::cotton_domain::processing::{SeasonStandards, VerifierCredential};
 use cotton_plugin_abi::sdk::{CollectorDriver, DriverError};
 use cotton_plugin_abi::wire::*;
 use serde::{Deserialize, Serialize};
@@ -39,6 +46,10 @@ struct CardsHeader {
     enterprise_code: String,
     issued_at: DateTime<Utc>,
     card_count: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verifier: Option<VerifierCredential>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    standards: Vec<SeasonStandards>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -112,6 +123,8 @@ impl CollectorDriver for CollectorV {
             enterprise_code: export.enterprise_code.clone(),
             issued_at: export.issued_at,
             card_count: export.cards.len(),
+            verifier: export.verifier.clone(),
+            standards: export.standards.clone(),
         };
         line(&header, &mut out)?;
         for c in &export.cards {
@@ -135,6 +148,8 @@ impl CollectorDriver for CollectorV {
             enterprise_code: h.enterprise_code,
             issued_at: h.issued_at,
             cards,
+            verifier: h.verifier,
+            standards: h.standards,
         })
     }
 
@@ -203,5 +218,34 @@ mod tests {
         let ok = d.decode_records(format!("{h}\r\n\r\n{r}\r\n{r}\r\n").as_bytes()).unwrap();
         assert_eq!(ok.records.len(), 2);
         assert!(d.decode_cards(h.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn verifier_and_standards_round_trip() {
+        use chrono::TimeZone;
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$q0aNmVl1bJ0Wb3xwY5HqzVhYvR3o3W3xX1JdR6uC2aA";
+        let mut e = CardExport {
+            line_id: "L1".into(),
+            model: CollectorModel::V,
+            enterprise_code: "65001".into(),
+            issued_at: Utc.with_ymd_and_hms(2026, 10, 2, 8, 0, 0).unwrap(),
+            cards: vec![],
+            verifier: None,
+            standards: vec![],
+        };
+        let plain = String::from_utf8(CollectorV.encode_cards(&e).unwrap()).unwrap();
+        assert!(!plain.contains("verifier") && !plain.contains("standards"), "absent fields are left out: {plain}");
+        assert_eq!(CollectorV.decode_cards(plain.as_bytes()).unwrap(), e);
+        e.verifier = Some(VerifierCredential { username: "qts65001".into(), password_hash: hash.into() });
+        e.standards = vec![SeasonStandards {
+            season: 2026,
+            standard_moisture_pct: rust_decimal::Decimal::new(85, 1),
+            standard_trash_pct: rust_decimal::Decimal::new(25, 1),
+        }];
+        let body = String::from_utf8(CollectorV.encode_cards(&e).unwrap()).unwrap();
+        let header: serde_json::Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+        assert_eq!(header["verifier"], serde_json::json!({"username":"qts65001","passwordHash":hash}));
+        assert_eq!(header["standards"][0]["standardMoisturePct"], "8.5");
+        assert_eq!(CollectorV.decode_cards(body.as_bytes()).unwrap(), e);
     }
 }

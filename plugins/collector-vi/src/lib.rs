@@ -189,6 +189,9 @@ impl CollectorDriver for CollectorVi {
                     })
                 })
                 .collect::<Result<_, DriverError>>()?,
+            // VI devices check the verification account online.
+            verifier: None,
+            standards: vec![],
         })
     }
 

@@ -40,6 +40,8 @@ pub fn export(model: CollectorModel, n: u64) -> CardExport {
         enterprise_code: "65001".into(),
         issued_at: at(0),
         cards: (1..=n).map(card).collect(),
+        verifier: None,
+        standards: vec![],
     }
 }
 

@@ -11,7 +11,7 @@ pub mod graphql;
 
 use chrono::{NaiveDateTime, Utc};
 use cotton_domain::orgs::validate_name;
-use cotton_domain::processing::{CardExport, CollectorModel, ExportedCard};
+use cotton_domain::processing::{CardExport, CollectorModel, ExportedCard, SeasonStandards, VerifierCredential};
 use cotton_plugin_host::signing;
 
 use crate::auth::Principal;
@@ -159,6 +159,25 @@ pub async fn export(state: &AppState, me: &Principal, line_id: i64) -> AppResult
     let enterprise = crate::orgs::require(&mut conn, line.enterprise_id).await?;
     let cards = processable_cards(&mut conn, line.enterprise_id).await?;
     let key = platform_key(&mut conn).await?;
+    // What the device needs to work offline: the verification account (its
+    // Argon2id hash, never the password) and the conditioning standards of the
+    // cards' seasons and the current one, as the platform applies them on upload.
+    let verifier = crate::processing::verifier_credential(&mut conn, line.enterprise_id)
+        .await?
+        .map(|(username, password_hash)| VerifierCredential { username, password_hash });
+    let mut seasons: Vec<i32> = cards.iter().map(|(c, _)| c.season).collect();
+    seasons.push(crate::processing::current_season());
+    seasons.sort_unstable();
+    seasons.dedup();
+    let mut standards = Vec::with_capacity(seasons.len());
+    for season in seasons {
+        let rules = crate::season::rules_for(&mut conn, season).await?;
+        standards.push(SeasonStandards {
+            season,
+            standard_moisture_pct: rules.standard_moisture_pct,
+            standard_trash_pct: rules.standard_trash_pct,
+        });
+    }
     let now = Utc::now();
     let export = CardExport {
         line_id: line.line_ref(),
@@ -166,6 +185,8 @@ pub async fn export(state: &AppState, me: &Principal, line_id: i64) -> AppResult
         enterprise_code: enterprise.code.clone(),
         issued_at: now,
         cards: cards.iter().map(|(_, e)| e.clone()).collect(),
+        verifier,
+        standards,
     };
     let file = collector.export_file(&export, &key).map_err(AppError::from)?;
     let ids: Vec<i64> = cards.iter().map(|(c, _)| c.id).collect();
