@@ -1,5 +1,6 @@
 //! HTTP surface: `/graphql` (POST queries and multipart uploads, GET GraphiQL),
-//! `/graphql/ws` (subscriptions, both WebSocket protocols), health, readiness, metrics.
+//! `/graphql/ws` (subscriptions, both WebSocket protocols), health, readiness, metrics,
+//! and the farmers' mobile page at `/h5/` (`clients/farmer-h5`, embedded at build time).
 
 use std::time::Instant;
 
@@ -109,6 +110,19 @@ fn metrics() -> Response {
         .body(crate::metrics::render())
 }
 
+/// The farmers' mobile page (`clients/farmer-h5`): plain files compiled into the binary.
+#[handler]
+fn h5_file(req: &poem::Request) -> Response {
+    let (mime, body): (&str, &'static str) = match req.original_uri().path() {
+        "/h5/" | "/h5/index.html" => ("text/html; charset=utf-8", include_str!("../../clients/farmer-h5/index.html")),
+        "/h5/app.js" => ("text/javascript; charset=utf-8", include_str!("../../clients/farmer-h5/app.js")),
+        "/h5/style.css" => ("text/css; charset=utf-8", include_str!("../../clients/farmer-h5/style.css")),
+        "/h5" => return Response::builder().status(StatusCode::FOUND).header(header::LOCATION, "/h5/").finish(),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    Response::builder().content_type(mime).header(header::CACHE_CONTROL, "no-cache").body(body)
+}
+
 pub fn app(state: AppState, schema: CottonSchema) -> impl poem::Endpoint {
     let cors = match std::env::var("COTTON_CORS_ORIGINS").ok().filter(|v| !v.trim().is_empty()) {
         Some(list) => list.split(',').fold(Cors::new(), |c, o| c.allow_origin(o.trim())),
@@ -120,6 +134,9 @@ pub fn app(state: AppState, schema: CottonSchema) -> impl poem::Endpoint {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(metrics))
+        .at("/h5", get(h5_file))
+        .at("/h5/", get(h5_file))
+        .at("/h5/:file", get(h5_file))
         .data(schema)
         .data(state)
         .with(cors)
