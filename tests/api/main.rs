@@ -23,3 +23,6 @@ mod tickets;
 mod unit_events;
 mod unit_fixtures;
 mod units;
+mod processing;
+mod processing_fixture;
+mod quality;
