@@ -156,6 +156,17 @@ impl SeasonRules {
         half_open_range(self.standard_moisture_pct, zero, hundred, "标准回潮率（%）")?;
         half_open_range(self.standard_trash_pct, zero, hundred, "标准含杂率（%）")?;
         positive_max_2dp(self.nominal_bale_kg, "标准包重", "千克")?;
+        // Stored as NUMERIC(·,2): a third decimal would be rounded by PostgreSQL only.
+        for (v, what) in [
+            (self.premium_min_length_mm, "优质棉长度下限"),
+            (self.premium_min_strength, "优质棉断裂比强度下限"),
+            (self.premium_mic_min, "优质棉马克隆值下限"),
+            (self.premium_mic_max, "优质棉马克隆值上限"),
+            (self.standard_moisture_pct, "标准回潮率"),
+            (self.standard_trash_pct, "标准含杂率"),
+        ] {
+            crate::weights::validate_two_places(v, what)?;
+        }
         Ok(())
     }
 

@@ -407,3 +407,12 @@ mod tests {
         }
     }
 }
+
+/// Values stored to 0.01 (weights, percentages): a third decimal is refused, not
+/// rounded, so no backend rounds it its own way.
+pub fn validate_two_places(value: Decimal, what: &str) -> Result<Decimal, RuleError> {
+    if crate::decimal_places(value) > 2 {
+        return Err(RuleError::invalid(format!("{what}最多保留2位小数，当前为{value}")));
+    }
+    Ok(value)
+}

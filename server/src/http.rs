@@ -44,7 +44,9 @@ async fn graphql_post(
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let caller = caller_from_bearer(auth, &state.keys);
     let started = Instant::now();
-    let mut resp = schema.execute(req.0.data(caller)).await;
+    let mut request = req.0.data(caller);
+    crate::graphql::add_loaders(&mut request.data, &state.db);
+    let mut resp = schema.execute(request).await;
     // Parse and validation errors from the GraphQL engine carry no code: they are
     // the caller's input errors, so they get VALIDATION like ours.
     for err in resp.errors.iter_mut() {
@@ -73,6 +75,7 @@ async fn graphql_ws(
 ) -> impl IntoResponse {
     let schema = schema.0.clone();
     let keys = state.keys.clone();
+    let db = state.db.clone();
     websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| async move {
@@ -83,6 +86,7 @@ async fn graphql_ws(
                     .find_map(|k| payload.get(*k).and_then(|v| v.as_str()));
                 let mut data = async_graphql::Data::default();
                 data.insert(caller_from_bearer(token, &keys));
+                crate::graphql::add_loaders(&mut data, &db);
                 Ok(data)
             })
             .serve()

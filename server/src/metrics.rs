@@ -49,8 +49,9 @@ struct QueryCounter;
 
 impl diesel::connection::Instrumentation for QueryCounter {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+        if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
             DB_QUERIES.inc();
+            tracing::trace!(target: "cotton_trace::sql", "{query}");
         }
     }
 }

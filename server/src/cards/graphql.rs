@@ -1,7 +1,7 @@
 //! `TraceCard`, `PrintRecord`, `traceCard`, `printRecords`, `cardUsage`,
 //! `printTraceCard`, `reprintTraceCard`.
 
-use async_graphql::dataloader::DataLoader;
+use crate::graphql::Loader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -78,7 +78,7 @@ impl TraceCard {
         self.0.season
     }
     async fn ticket(&self, ctx: &Context<'_>) -> Result<Ticket> {
-        ctx.data_unchecked::<DataLoader<TicketLoader>>()
+        ctx.data_unchecked::<Loader<TicketLoader>>()
             .load_one(self.0.ticket_id)
             .await?
             .map(Ticket)
@@ -114,7 +114,7 @@ impl TraceCard {
     /// The lint bales linked to this card, in press order.
     async fn bales(&self, ctx: &Context<'_>) -> Result<Vec<crate::processing::graphql::Bale>> {
         let rows = ctx
-            .data_unchecked::<DataLoader<crate::processing::graphql::BalesByCardLoader>>()
+            .data_unchecked::<Loader<crate::processing::graphql::BalesByCardLoader>>()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -130,7 +130,7 @@ impl PrintRecord {
         ID(self.0.id.to_string())
     }
     async fn card(&self, ctx: &Context<'_>) -> Result<TraceCard> {
-        ctx.data_unchecked::<DataLoader<CardLoader>>()
+        ctx.data_unchecked::<Loader<CardLoader>>()
             .load_one(self.0.card_id)
             .await?
             .map(TraceCard)
@@ -148,7 +148,7 @@ impl PrintRecord {
         &self.0.printer
     }
     async fn by(&self, ctx: &Context<'_>) -> Result<Account> {
-        ctx.data_unchecked::<DataLoader<AccountLoader>>()
+        ctx.data_unchecked::<Loader<AccountLoader>>()
             .load_one(self.0.by_account)
             .await?
             .map(Account)

@@ -197,14 +197,19 @@ impl DbPool {
                 }
                 // Migrate (and so create the file, switch to WAL) before the pools open.
                 run_sqlite_migrations(path).await?;
+                // No liveness query on every checkout (a round trip each time): a
+                // broken connection is noticed when used and dropped on return.
                 let write = Pool::builder()
                     .max_size(1)
+                    .test_on_check_out(false)
                     .connection_timeout(Duration::from_secs(30))
                     .build(sqlite_manager(path))
                     .await
                     .map_err(|e| DbSetupError::Connect(e.to_string()))?;
                 let read = Pool::builder()
                     .max_size(8)
+                    .min_idle(Some(8))
+                    .test_on_check_out(false)
                     .connection_timeout(Duration::from_secs(10))
                     .build(sqlite_manager(path))
                     .await
@@ -215,6 +220,8 @@ impl DbPool {
                 run_postgres_migrations(url).await?;
                 let pool = Pool::builder()
                     .max_size(16)
+                    .min_idle(Some(4))
+                    .test_on_check_out(false)
                     .connection_timeout(Duration::from_secs(10))
                     .build(AsyncDieselConnectionManager::<PgConn>::new(url.clone()))
                     .await

@@ -3,7 +3,7 @@
 pub mod relay;
 pub mod scalars;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, ID, MergedObject, Schema};
 
 use crate::auth::{Caller, Principal};
@@ -43,6 +43,39 @@ pub struct Mutation(
     crate::accounts::import::ImportMutation,
 );
 
+/// How long a DataLoader waits to collect keys before one batched query.
+const LOADER_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// The DataLoaders, one set per request (per WebSocket connection for operations
+/// sent over it), each with a cache, so lists can prime them in bulk and nested
+/// fields never query twice for the same key.
+pub type Loader<T> = DataLoader<T, HashMapCache>;
+
+fn loader<T: async_graphql::dataloader::Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(l: T) -> Loader<T> {
+    DataLoader::with_cache(l, tokio::spawn, HashMapCache::default()).delay(LOADER_DELAY)
+}
+
+/// Adds a fresh set of loaders to a request's (or a connection's) data.
+pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
+    let db = || db.clone();
+    data.insert(loader(crate::orgs::OrgLoader { db: db() }));
+    data.insert(loader(crate::rosters::GrowerLoader { db: db() }));
+    data.insert(loader(crate::rosters::GrowerPlotsLoader { db: db() }));
+    data.insert(loader(crate::rosters::PlotUnitLoader { db: db() }));
+    data.insert(loader(crate::rosters::PlotLoader { db: db() }));
+    data.insert(loader(crate::units::UnitLoader { db: db() }));
+    data.insert(loader(crate::units::UnitPlotsLoader { db: db() }));
+    data.insert(loader(crate::units::ReviewsLoader { db: db() }));
+    data.insert(loader(crate::units::AccountLoader { db: db() }));
+    data.insert(loader(crate::tickets::TicketLoader { db: db() }));
+    data.insert(loader(crate::tickets::TicketPlotsLoader { db: db() }));
+    data.insert(loader(crate::cards::CardByTicketLoader { db: db() }));
+    data.insert(loader(crate::cards::CardLoader { db: db() }));
+    data.insert(loader(crate::processing::graphql::CardByNoLoader { db: db() }));
+    data.insert(loader(crate::processing::graphql::BalesByCardLoader { db: db() }));
+    data.insert(loader(crate::quality::InspectionLoader { db: db() }));
+}
+
 pub type CottonSchema = Schema<Query, Mutation, crate::subscriptions::Subscription>;
 
 pub fn build_schema(state: Option<AppState>) -> CottonSchema {
@@ -53,22 +86,6 @@ pub fn build_schema(state: Option<AppState>) -> CottonSchema {
         builder = builder
             .limit_depth(config.max_depth)
             .limit_complexity(config.max_complexity)
-            .data(DataLoader::new(crate::orgs::OrgLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::rosters::GrowerLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::rosters::GrowerPlotsLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::rosters::PlotUnitLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::units::UnitLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::units::UnitPlotsLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::units::ReviewsLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::units::AccountLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::rosters::PlotLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::tickets::TicketLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::tickets::TicketPlotsLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::cards::CardByTicketLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::cards::CardLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::processing::graphql::CardByNoLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::processing::graphql::BalesByCardLoader { db: state.db.clone() }, tokio::spawn))
-            .data(DataLoader::new(crate::quality::InspectionLoader { db: state.db.clone() }, tokio::spawn))
             .data(state);
         if !config.introspection {
             builder = builder.disable_introspection();

@@ -1,6 +1,6 @@
 //! `Org` in the API, `orgs` and `createOrg`.
 
-use async_graphql::dataloader::DataLoader;
+use crate::graphql::Loader;
 use async_graphql::{Context, ID, Object, Result};
 use cotton_domain::orgs::{self as rules, OrgKind, Role};
 use crate::db::prelude::*;
@@ -72,7 +72,7 @@ impl Org {
 
 pub async fn load_org(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Org>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(ctx.data_unchecked::<DataLoader<OrgLoader>>().load_one(id).await?.map(Org))
+    Ok(ctx.data_unchecked::<Loader<OrgLoader>>().load_one(id).await?.map(Org))
 }
 
 #[derive(Default)]

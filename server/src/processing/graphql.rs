@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader as LoaderTrait;
+use crate::graphql::Loader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use cotton_domain::line::{LineState as DomainLineState, ScanOutcome as DomainOutcome};
@@ -78,7 +79,7 @@ impl Bale {
     }
     async fn card(&self, ctx: &Context<'_>) -> Result<Option<TraceCard>> {
         let Some(id) = self.0.card_id else { return Ok(None) };
-        Ok(ctx.data_unchecked::<DataLoader<crate::cards::CardLoader>>().load_one(id).await?.map(TraceCard))
+        Ok(ctx.data_unchecked::<Loader<crate::cards::CardLoader>>().load_one(id).await?.map(TraceCard))
     }
     async fn pressed_at(&self) -> DateTime<Utc> {
         self.0.pressed_at.and_utc()
@@ -87,7 +88,7 @@ impl Bale {
     async fn inspection(&self, ctx: &Context<'_>) -> Result<Option<crate::quality::graphql::Inspection>> {
         let season = match self.0.card_id {
             Some(id) => ctx
-                .data_unchecked::<DataLoader<crate::cards::CardLoader>>()
+                .data_unchecked::<Loader<crate::cards::CardLoader>>()
                 .load_one(id)
                 .await?
                 .map(|c| c.season)
@@ -124,7 +125,7 @@ impl LineState {
     /// The queue; the head is being processed.
     async fn queue(&self, ctx: &Context<'_>) -> Result<Vec<QueuedCard>> {
         let nos: Vec<(i64, String)> = self.state.queue.iter().map(|q| (self.enterprise_id, q.card_no.clone())).collect();
-        let cards = ctx.data_unchecked::<DataLoader<CardByNoLoader>>().load_many(nos.iter().cloned()).await?;
+        let cards = ctx.data_unchecked::<Loader<CardByNoLoader>>().load_many(nos.iter().cloned()).await?;
         Ok(self
             .state
             .queue
@@ -153,7 +154,7 @@ pub struct CardByNoLoader {
     pub db: DbPool,
 }
 
-impl Loader<(i64, String)> for CardByNoLoader {
+impl LoaderTrait<(i64, String)> for CardByNoLoader {
     type Value = CardRow;
     type Error = async_graphql::Error;
 
@@ -172,7 +173,7 @@ pub struct BalesByCardLoader {
     pub db: DbPool,
 }
 
-impl Loader<i64> for BalesByCardLoader {
+impl LoaderTrait<i64> for BalesByCardLoader {
     type Value = Vec<BaleRow>;
     type Error = async_graphql::Error;
 
@@ -287,6 +288,7 @@ impl ProcessingMutation {
         let line = super::online_line(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
         if let Some(m) = moisture_pct {
             cotton_domain::weights::validate_moisture_pct(m.0)?;
+            cotton_domain::weights::validate_two_places(m.0, "回潮率")?;
         }
         cotton_domain::weights::validate_weight_kg(net_kg.0, "棉包净重")?;
         let event = ProcessingEvent::BalePressed {
@@ -299,7 +301,7 @@ impl ProcessingMutation {
         let Outcome::Bale { bale, finished } = outcome else { return Err(AppError::internal("bale without outcome").into()) };
         let finished_card = match finished {
             Some(no) => ctx
-                .data_unchecked::<DataLoader<CardByNoLoader>>()
+                .data_unchecked::<Loader<CardByNoLoader>>()
                 .load_one((line.enterprise_id, no))
                 .await?
                 .map(TraceCard),

@@ -384,7 +384,10 @@ where
             }
             Err(e) => {
                 conn.rollback().await?;
-                if !is_retry(&e) {
+                // A unique violation here means a concurrent request on this line
+                // took the same sequence number (or barcode) first: try again on
+                // the fresh state, where the pre-checks give the precise answer.
+                if !is_retry(&e) && !e.is_unique_violation() {
                     return Err(e);
                 }
             }

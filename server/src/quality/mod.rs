@@ -75,6 +75,7 @@ fn decimal_cell(row: &SheetRow, i: usize, what: &str, min_exclusive: Decimal, ma
     if d <= min_exclusive || d >= max_exclusive {
         return Err(AppError::Validation(format!("{what}{d}超出合理范围")));
     }
+    cotton_domain::weights::validate_two_places(d, what)?;
     Ok(Some(d.normalize()))
 }
 

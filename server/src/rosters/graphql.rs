@@ -1,6 +1,6 @@
 //! `Grower`, `Plot`, `growers` (a Relay connection) and `importRoster`.
 
-use async_graphql::dataloader::DataLoader;
+use crate::graphql::Loader;
 use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
 use cotton_domain::identity::mask_id_number;
 use cotton_domain::orgs::Role;
@@ -44,7 +44,7 @@ impl Grower {
     }
     async fn plots(&self, ctx: &Context<'_>, season: i32) -> Result<Vec<Plot>> {
         let rows = ctx
-            .data_unchecked::<DataLoader<GrowerPlotsLoader>>()
+            .data_unchecked::<Loader<GrowerPlotsLoader>>()
             .load_one(GrowerSeason(self.0.id, season))
             .await?
             .unwrap_or_default();
@@ -79,7 +79,7 @@ impl Plot {
     }
     /// The live trace unit this plot is in, if any.
     async fn trace_unit(&self, ctx: &Context<'_>) -> Result<Option<TraceUnit>> {
-        let unit_id = ctx.data_unchecked::<DataLoader<PlotUnitLoader>>().load_one(self.0.id).await?;
+        let unit_id = ctx.data_unchecked::<Loader<PlotUnitLoader>>().load_one(self.0.id).await?;
         match unit_id {
             Some(id) => load_unit(ctx, id).await,
             None => Ok(None),
@@ -88,7 +88,7 @@ impl Plot {
 }
 
 pub async fn load_grower(ctx: &Context<'_>, id: i64) -> Result<Grower> {
-    ctx.data_unchecked::<DataLoader<GrowerLoader>>()
+    ctx.data_unchecked::<Loader<GrowerLoader>>()
         .load_one(id)
         .await?
         .map(Grower)

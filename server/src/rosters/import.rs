@@ -55,8 +55,14 @@ pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[She
     let mut conn = state.db.write().await?;
     let mut report = ImportReport::default();
     for row in rows {
+        // One row is one transaction: a row that fails changes nothing.
         let outcome = match parse_line(row) {
-            Ok(line) => import_line(&mut conn, company, season, &line).await,
+            Ok(line) => {
+                conn.begin().await?;
+                let r = import_line(&mut conn, company, season, &line).await;
+                if r.is_ok() { conn.commit().await? } else { conn.rollback().await? }
+                r
+            }
             Err(e) => Err(e),
         };
         match outcome {

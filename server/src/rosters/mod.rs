@@ -106,7 +106,7 @@ impl async_graphql::dataloader::Loader<i64> for GrowerLoader {
 }
 
 /// A grower's plots of one season.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GrowerSeason(pub i64, pub i32);
 
 pub struct GrowerPlotsLoader {

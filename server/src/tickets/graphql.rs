@@ -1,6 +1,6 @@
 //! `Ticket`, `uploadTicket`, `growerTickets`.
 
-use async_graphql::dataloader::DataLoader;
+use crate::graphql::Loader;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -35,7 +35,7 @@ pub struct Ticket(pub TicketRow);
 
 /// The one live unit holding every plot of a ticket, if there is one.
 pub async fn unit_of_plots(ctx: &Context<'_>, plot_ids: &[i64]) -> Result<Option<i64>> {
-    let units = ctx.data_unchecked::<DataLoader<PlotUnitLoader>>().load_many(plot_ids.iter().copied()).await?;
+    let units = ctx.data_unchecked::<Loader<PlotUnitLoader>>().load_many(plot_ids.iter().copied()).await?;
     let mut holders = plot_ids.iter().map(|p| units.get(p).copied());
     let Some(Some(first)) = holders.next() else { return Ok(None) };
     Ok(holders.all(|u| u == Some(first)).then_some(first))
@@ -43,7 +43,7 @@ pub async fn unit_of_plots(ctx: &Context<'_>, plot_ids: &[i64]) -> Result<Option
 
 impl Ticket {
     async fn plot_ids(&self, ctx: &Context<'_>) -> Result<Vec<i64>> {
-        Ok(ctx.data_unchecked::<DataLoader<TicketPlotsLoader>>().load_one(self.0.id).await?.unwrap_or_default())
+        Ok(ctx.data_unchecked::<Loader<TicketPlotsLoader>>().load_one(self.0.id).await?.unwrap_or_default())
     }
 }
 
@@ -63,7 +63,7 @@ impl Ticket {
     }
     async fn plots(&self, ctx: &Context<'_>) -> Result<Vec<Plot>> {
         let ids = self.plot_ids(ctx).await?;
-        let rows = ctx.data_unchecked::<DataLoader<crate::rosters::PlotLoader>>().load_many(ids.iter().copied()).await?;
+        let rows = ctx.data_unchecked::<Loader<crate::rosters::PlotLoader>>().load_many(ids.iter().copied()).await?;
         Ok(ids.iter().filter_map(|id| rows.get(id).cloned()).map(Plot).collect())
     }
     /// The unit all the ticket's plots lie in (null when they lie in none or in several).
@@ -112,7 +112,7 @@ impl Ticket {
         self.0.late
     }
     async fn card(&self, ctx: &Context<'_>) -> Result<Option<TraceCard>> {
-        Ok(ctx.data_unchecked::<DataLoader<CardByTicketLoader>>().load_one(self.0.id).await?.map(TraceCard))
+        Ok(ctx.data_unchecked::<Loader<CardByTicketLoader>>().load_one(self.0.id).await?.map(TraceCard))
     }
 }
 
@@ -181,7 +181,7 @@ impl TicketMutation {
 impl TicketRow {
     /// A carded ticket's unit is the card's (fixed at printing).
     async fn card_unit(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
-        let card: Option<CardRow> = ctx.data_unchecked::<DataLoader<CardByTicketLoader>>().load_one(self.id).await?;
+        let card: Option<CardRow> = ctx.data_unchecked::<Loader<CardByTicketLoader>>().load_one(self.id).await?;
         Ok(card.map(|c| c.unit_id))
     }
 }

@@ -88,12 +88,7 @@ fn check_weights(gross: Decimal, tare: Option<Decimal>, moisture: Option<Decimal
     }
     // Percentages are stored to 0.01 (NUMERIC(5,2)): a third decimal is refused
     // rather than rounded differently by each backend.
-    let two_places = |v: Decimal, what: &str| -> AppResult<()> {
-        if v.normalize().scale() > 2 {
-            return Err(AppError::Validation(format!("{what}最多保留2位小数，当前为{v}")));
-        }
-        Ok(())
-    };
+    let two_places = |v: Decimal, what: &str| -> AppResult<()> { Ok(weights::validate_two_places(v, what).map(|_| ())?) };
     if let Some(m) = moisture {
         weights::validate_moisture_pct(m)?;
         two_places(m, "回潮率")?;

@@ -1,7 +1,7 @@
 //! `TraceUnit` and its parts, `traceUnit`/`traceUnits`, the unit mutations, and the
 //! growers' side: `growerLogin` and `myResults`.
 
-use async_graphql::dataloader::DataLoader;
+use crate::graphql::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use cotton_domain::identity::{mask_id_number, validate_mobile};
@@ -157,7 +157,7 @@ impl Review {
         self.0.reason.as_deref()
     }
     async fn by(&self, ctx: &Context<'_>) -> Result<Account> {
-        ctx.data_unchecked::<DataLoader<AccountLoader>>()
+        ctx.data_unchecked::<Loader<AccountLoader>>()
             .load_one(self.0.by_account)
             .await?
             .map(Account)
@@ -172,7 +172,7 @@ pub struct TraceUnit(pub UnitRow);
 
 impl TraceUnit {
     async fn live_plots(&self, ctx: &Context<'_>) -> Result<Vec<crate::rosters::PlotRow>> {
-        Ok(ctx.data_unchecked::<DataLoader<UnitPlotsLoader>>().load_one(self.0.id).await?.unwrap_or_default())
+        Ok(ctx.data_unchecked::<Loader<UnitPlotsLoader>>().load_one(self.0.id).await?.unwrap_or_default())
     }
 }
 
@@ -229,7 +229,7 @@ impl TraceUnit {
         self.0.processing
     }
     async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<Review>> {
-        let rows = ctx.data_unchecked::<DataLoader<ReviewsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        let rows = ctx.data_unchecked::<Loader<ReviewsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Review).collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
@@ -238,7 +238,7 @@ impl TraceUnit {
 }
 
 pub async fn load_unit(ctx: &Context<'_>, id: i64) -> Result<Option<TraceUnit>> {
-    Ok(ctx.data_unchecked::<DataLoader<UnitLoader>>().load_one(id).await?.map(TraceUnit))
+    Ok(ctx.data_unchecked::<Loader<UnitLoader>>().load_one(id).await?.map(TraceUnit))
 }
 
 #[derive(SimpleObject)]
@@ -270,6 +270,7 @@ async fn grower_sees(conn: &mut crate::db::DbConn, phone: &str, unit_id: i64) ->
         unit_plots::table
             .inner_join(plots::table.inner_join(growers::table))
             .filter(unit_plots::unit_id.eq(unit_id))
+            .filter(unit_plots::released_at.is_null())
             .filter(growers::phone.eq(phone))
             .count()
             .get_result(conn)
@@ -289,6 +290,35 @@ async fn can_view(conn: &mut crate::db::DbConn, me: &Principal, unit: &UnitRow) 
         },
         Role::Enterprise => false,
     })
+}
+
+/// Loads, in one batch per kind, what a list of units usually asks for next
+/// (members' plots, growers and their season plots, reviews and their authors,
+/// regions), so the nested fields find it in the request's loader caches: the
+/// number of queries does not depend on the number of units.
+async fn prime_unit_loaders(ctx: &Context<'_>, units: &[UnitRow]) -> Result<()> {
+    use crate::rosters::{GrowerLoader, GrowerPlotsLoader, GrowerSeason};
+    let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+    let regions: Vec<i64> = units.iter().map(|u| u.region_id).collect();
+    let (plots, reviews, _) = futures_util::try_join!(
+        ctx.data_unchecked::<Loader<UnitPlotsLoader>>().load_many(ids.iter().copied()),
+        ctx.data_unchecked::<Loader<ReviewsLoader>>().load_many(ids.iter().copied()),
+        ctx.data_unchecked::<Loader<crate::orgs::OrgLoader>>().load_many(regions),
+    )?;
+    let season_of: std::collections::HashMap<i64, i32> = units.iter().map(|u| (u.id, u.season)).collect();
+    let mut growers = std::collections::BTreeSet::new();
+    for (unit, ps) in &plots {
+        for p in ps {
+            growers.insert(GrowerSeason(p.grower_id, season_of[unit]));
+        }
+    }
+    let authors: std::collections::BTreeSet<i64> = reviews.values().flatten().map(|r| r.by_account).collect();
+    futures_util::try_join!(
+        ctx.data_unchecked::<Loader<GrowerLoader>>().load_many(growers.iter().map(|g| g.0)),
+        ctx.data_unchecked::<Loader<GrowerPlotsLoader>>().load_many(growers.iter().copied()),
+        ctx.data_unchecked::<Loader<AccountLoader>>().load_many(authors),
+    )?;
+    Ok(())
 }
 
 #[derive(Default)]
@@ -339,12 +369,15 @@ impl UnitQuery {
                 q = match me.role {
                     Role::PlatformAdmin => q,
                     Role::Regiment => q.filter(trace_units::regiment_id.eq(me.regiment_id.unwrap_or(-1))),
-                    Role::Company => q.filter(trace_units::creator_org_id.eq(me.org_id.unwrap_or(-1))),
+                    Role::Company => q
+                        .filter(trace_units::creator_org_id.eq(me.org_id.unwrap_or(-1)))
+                        .filter(trace_units::kind.eq(UnitKind::Company.as_str())),
                     Role::Initiator => q.filter(trace_units::creator_account_id.eq(me.account_id)),
                     _ => q.filter(exists(
                         unit_plots::table
                             .inner_join(plots::table.inner_join(growers::table))
                             .filter(unit_plots::unit_id.eq(trace_units::id))
+                            .filter(unit_plots::released_at.is_null())
                             .filter(growers::phone.eq(phone.clone())),
                     )),
                 };
@@ -371,6 +404,8 @@ impl UnitQuery {
             }
             (total, q.load(conn).await?)
         });
+        drop(conn);
+        prime_unit_loaders(ctx, &rows).await?;
         let (edges, page_info) = relay::page(rows, limit, |u| u.id);
         Ok(TraceUnitConnection {
             edges: edges.into_iter().map(|(cursor, u)| TraceUnitEdge { cursor, node: TraceUnit(u) }).collect(),
@@ -394,6 +429,7 @@ impl UnitQuery {
                     unit_plots::table
                         .inner_join(plots::table.inner_join(growers::table))
                         .filter(unit_plots::unit_id.eq(trace_units::id))
+                        .filter(unit_plots::released_at.is_null())
                         .filter(growers::phone.eq(&phone)),
                 ))
                 .order(trace_units::id)

@@ -60,10 +60,11 @@ pub struct ReviewRow {
     pub at: NaiveDateTime,
 }
 
-/// A company manages the units its accounts created; an initiator those they created.
+/// A company manages the COMPANY units its accounts created (not the units of
+/// initiators registered under it); an initiator those they created.
 pub fn can_manage(me: &Principal, unit: &UnitRow) -> bool {
     match me.role {
-        Role::Company => me.org_id == Some(unit.creator_org_id),
+        Role::Company => me.org_id == Some(unit.creator_org_id) && unit.kind() == UnitKind::Company,
         Role::Initiator => me.account_id == unit.creator_account_id,
         _ => false,
     }
