@@ -75,6 +75,8 @@ pub struct Device {
     pub last_seq: u64,
     pub records: u64,
     pub bale_count: u64,
+    /// Imports so far: a change means another process imported a file.
+    imports: i64,
     standards: Vec<SeasonStandards>,
     verifier: Option<VerifierCredential>,
 }
@@ -235,6 +237,7 @@ impl Device {
             last_seq: 0,
             records: 0,
             bale_count: 0,
+            imports: 0,
             standards: Vec::new(),
             verifier: None,
         };
@@ -309,6 +312,7 @@ impl Device {
         self.bales_of = bales_of;
         self.records = c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get::<_, i64>(0)).map_err(err)? as u64;
         self.bale_count = c.query_row("SELECT COUNT(*) FROM bales", [], |r| r.get::<_, i64>(0)).map_err(err)? as u64;
+        self.imports = c.query_row("SELECT COUNT(*) FROM imports", [], |r| r.get(0)).map_err(err)?;
         Ok(())
     }
 
@@ -332,8 +336,8 @@ impl Device {
     /// Picks up what another process (a second `run`, an `import`) committed.
     pub fn sync(&mut self) -> Result<(), String> {
         let db_seq: i64 = self.conn.query_row("SELECT last_seq FROM line_state WHERE id = 1", [], |r| r.get(0)).map_err(err)?;
-        let cards: i64 = self.conn.query_row("SELECT COUNT(*) FROM cards", [], |r| r.get(0)).map_err(err)?;
-        if db_seq as u64 != self.last_seq || cards as usize != self.book.len() {
+        let imports: i64 = self.conn.query_row("SELECT COUNT(*) FROM imports", [], |r| r.get(0)).map_err(err)?;
+        if db_seq as u64 != self.last_seq || imports != self.imports {
             self.reload()?;
         }
         Ok(())

@@ -39,7 +39,7 @@ fn script() -> Vec<String> {
         }
         if round % 2 == 1 {
             l.push(format!("end {b}"));
-            l.push(format!("{}", card_no(2 * round + 3)));
+            l.push(card_no(2 * round + 3));
         }
         if round == 3 {
             l.push(format!("reprocess {} {VERIFIER} {VERIFIER_PW}", card_no(1)));
@@ -66,9 +66,18 @@ fn fresh_db(dir: &std::path::Path, name: &str, keys: &Keys) -> std::path::PathBu
     db
 }
 
-/// Spawns `run`, writes `lines`, and either kills it after `kill_after` or lets
-/// it finish. Returns how many lines it acknowledged (a screen ends with READY).
-fn session(db: &std::path::Path, lines: &[String], kill_after: Option<Duration>) -> usize {
+/// When a session is killed.
+#[derive(Debug, Clone, Copy)]
+enum Kill {
+    After(Duration),
+    /// Once this many lines were acknowledged (at most a minute).
+    AfterAcks(usize),
+    Never,
+}
+
+/// Spawns `run`, writes `lines`, and either kills it (SIGKILL) or lets it
+/// finish. Returns how many lines it acknowledged (a screen ends with READY).
+fn session(db: &std::path::Path, lines: &[String], kill: Kill) -> usize {
     let mut child = Command::new(BIN)
         .arg("--db")
         .arg(db)
@@ -92,23 +101,31 @@ fn session(db: &std::path::Path, lines: &[String], kill_after: Option<Duration>)
     let mut stdin = child.stdin.take().unwrap();
     let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
     // The pipe takes the whole script at once; the client reads it line by line.
-    let keep_open = kill_after.is_some();
+    let keep_open = !matches!(kill, Kill::Never);
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(input.as_bytes());
         // Closing stdin (EOF) ends an uninterrupted run; a run to be killed
         // keeps waiting for more input.
         keep_open.then_some(stdin)
     });
-    match kill_after {
-        Some(d) => {
-            std::thread::sleep(d);
+    match kill {
+        Kill::Never => {
+            let status = child.wait().unwrap();
+            assert!(status.success());
+        }
+        Kill::After(_) | Kill::AfterAcks(_) => {
+            if let Kill::After(d) = kill {
+                std::thread::sleep(d);
+            }
+            if let Kill::AfterAcks(n) = kill {
+                let deadline = std::time::Instant::now() + Duration::from_secs(60);
+                while ready.load(Ordering::SeqCst) < n + 1 && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
             child.kill().expect("SIGKILL"); // std's Child::kill is SIGKILL on Unix
             let status = child.wait().unwrap();
             assert!(!status.success(), "killed, not ended");
-        }
-        None => {
-            let status = child.wait().unwrap();
-            assert!(status.success());
         }
     }
     drop(writer.join());
@@ -138,11 +155,11 @@ fn killed_at_random_moments_loses_and_doubles_nothing() {
     while next < script.len() {
         // A slow line (the reprocess checks an Argon2id hash) gets more time
         // each time a kill found no line done.
-        let kill = (kills < 16).then(|| Duration::from_millis(5 + rng.next(50) + 60 * stuck));
+        let kill = if kills < 16 { Kill::After(Duration::from_millis(5 + rng.next(50) + 60 * stuck)) } else { Kill::Never };
         let acked = session(&db, &script[next..], kill);
         stuck = if acked == 0 { stuck + 1 } else { 0 };
         eprintln!("session from line {next}: killed after {kill:?}, {acked} lines acknowledged");
-        if kill.is_some() {
+        if !matches!(kill, Kill::Never) {
             kills += 1;
         }
         next += acked.min(script.len() - next);
@@ -190,7 +207,7 @@ fn re_running_the_last_line_after_a_kill_does_not_double_it() {
     let (c1, c2) = (card_no(1), card_no(2));
     let lines = vec![format!("{c1} {c2}"), format!("delay {c1} 1"), "bale R1 227".into(), "bale R2 227".into()];
     // Acknowledged, then killed: the lines are committed.
-    assert_eq!(session(&db, &lines, Some(Duration::from_millis(1500))), 4);
+    assert_eq!(session(&db, &lines, Kill::AfterAcks(4)), 4);
     let before = status(&db);
     // The operator (or the script) is not sure the last lines went through and sends them again.
     let again = vec![
