@@ -141,11 +141,13 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
-    /// Polls `expr` until it is truthy.
+    /// Polls `expr` until it is truthy (an exception, e.g. while a page is
+    /// still loading, counts as not yet).
     async fn wait_js(&mut self, what: &str, expr: &str) -> Value {
         let deadline = Instant::now() + WAIT;
+        let guarded = format!("(() => {{ try {{ return ({expr}); }} catch (e) {{ return null; }} }})()");
         loop {
-            let v = self.eval(expr).await;
+            let v = self.eval(&guarded).await;
             if !(v.is_null() || v == false || v == "" || v == 0) {
                 return v;
             }
@@ -363,8 +365,13 @@ async fn grower_signs_in_and_sees_premium_share() {
     }
 
     // A reload keeps the session; 退出 signs out.
+    b.eval("window.beforeReload = true").await;
     b.call("Page.reload", json!({})).await;
-    b.wait_js("the results after a reload", "!document.getElementById('results-view').hidden && document.getElementById('premium-total')").await;
+    b.wait_js(
+        "the results after a reload",
+        "!window.beforeReload && !document.getElementById('results-view').hidden && document.getElementById('premium-total')",
+    )
+    .await;
     b.click("#logout").await;
     b.wait_js("the sign-in form after 退出", "!document.getElementById('login-view').hidden && !localStorage.getItem('cotton-h5-session')").await;
 }

@@ -38,51 +38,98 @@ pub fn target_dirs() -> (PathBuf, PathBuf) {
 
 pub struct Built {
     pub server: PathBuf,
-    /// A folder with just the PDF printer and the VI collector plugins.
+    /// A folder with (links to) the project's driver plugins.
     pub plugins: PathBuf,
 }
 
-/// Builds the server and the two driver plugins the tests need with cargo
-/// (`-j2`, into the running test's target folder and profile), once per process.
+/// The driver plugins, built as one set — the same set the server's API tests
+/// build, so either build finds the other's output up to date.
+const PLUGIN_PACKAGES: [&str; 6] = [
+    "cotton-printer-pdf",
+    "cotton-printer-zpl",
+    "cotton-printer-tspl",
+    "cotton-collector-iv",
+    "cotton-collector-v",
+    "cotton-collector-vi",
+];
+
+/// Runs `cargo build --quiet -j2` of `packages` into the running test's target
+/// folder and profile.
+fn cargo_build(packages: &[&str]) {
+    let (target, profile) = target_dirs();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root()).args(["build", "--quiet", "-j2", "--target-dir"]).arg(&target);
+    match profile.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            cmd.arg("--release");
+        }
+        Some(other) => {
+            cmd.arg("--profile").arg(other);
+        }
+        None => panic!("cannot tell the cargo profile of {}", profile.display()),
+    }
+    for p in packages {
+        cmd.arg("-p").arg(p);
+    }
+    cmd.env_remove("CARGO_TARGET_DIR").env_remove("RUSTFLAGS").env_remove("CARGO_ENCODED_RUSTFLAGS");
+    let out = cmd.output().expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "cargo build of {packages:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The newest modification time of the files under `paths`.
+fn newest(paths: &[PathBuf]) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        let Ok(meta) = std::fs::metadata(&p) else { continue };
+        if meta.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        } else if let Ok(t) = meta.modified() {
+            newest = newest.max(Some(t));
+        }
+    }
+    newest
+}
+
+/// The server binary and the driver plugins, once per process. Under
+/// `cargo test --workspace` the server binary was just built for the server's
+/// own tests and is used as it is; when it is older than its sources (a test of
+/// this crate run alone after a change) it is built with cargo (`-j2`).
 pub fn built() -> &'static Built {
     static B: OnceLock<Built> = OnceLock::new();
     B.get_or_init(|| {
-        let (target, profile) = target_dirs();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(workspace_root())
-            .args(["build", "--quiet", "-j2", "--target-dir"])
-            .arg(&target)
-            .args(["-p", "cotton-trace", "-p", "cotton-printer-pdf", "-p", "cotton-collector-vi"]);
-        match profile.file_name().and_then(|n| n.to_str()) {
-            Some("debug") => {}
-            Some("release") => {
-                cmd.arg("--release");
-            }
-            Some(other) => {
-                cmd.arg("--profile").arg(other);
-            }
-            None => panic!("cannot tell the cargo profile of {}", profile.display()),
-        }
-        cmd.env_remove("CARGO_TARGET_DIR").env_remove("RUSTFLAGS").env_remove("CARGO_ENCODED_RUSTFLAGS");
-        let out = cmd.output().expect("run cargo build");
-        assert!(
-            out.status.success(),
-            "cargo build of the server failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (_, profile) = target_dirs();
+        let root = workspace_root();
         let server = profile.join("cotton-trace");
+        let sources: Vec<PathBuf> = ["server/src", "server/Cargo.toml", "domain", "plugins/host", "plugins/abi", "migrations", "clients/farmer-h5/index.html", "clients/farmer-h5/app.js", "clients/farmer-h5/style.css", "Cargo.lock"]
+            .iter()
+            .map(|p| root.join(p))
+            .collect();
+        let built_at = std::fs::metadata(&server).and_then(|m| m.modified()).ok();
+        if built_at.is_none() || newest(&sources) > built_at {
+            cargo_build(&["cotton-trace"]);
+        }
         assert!(server.is_file(), "{} was not built", server.display());
+        cargo_build(&PLUGIN_PACKAGES);
         let plugins = profile.join("cotton-clients-test-plugins");
         std::fs::create_dir_all(&plugins).expect("plugins folder");
-        for lib in ["libcotton_printer_pdf.so", "libcotton_collector_vi.so"] {
-            let src = profile.join(lib);
+        for p in PLUGIN_PACKAGES {
+            let lib = format!("lib{}.so", p.replace('-', "_"));
+            let src = profile.join(&lib);
             assert!(src.is_file(), "{} was not built", src.display());
             let tmp = plugins.join(format!(".{lib}.{}", std::process::id()));
             let _ = std::fs::remove_file(&tmp);
             std::os::unix::fs::symlink(&src, &tmp).expect("symlink a plugin");
-            std::fs::rename(&tmp, plugins.join(lib)).expect("move the plugin link into place");
+            std::fs::rename(&tmp, plugins.join(&lib)).expect("move the plugin link into place");
         }
         Built { server, plugins }
     })
