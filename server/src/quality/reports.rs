@@ -158,10 +158,20 @@ pub struct StatusCount {
     count: i32,
 }
 
+/// Trace cards of the area's units, by status.
+#[derive(SimpleObject, Default)]
+pub struct AreaCards {
+    printed: i32,
+    exported: i32,
+    processing: i32,
+    finished: i32,
+}
+
 #[derive(SimpleObject)]
 pub struct AreaReport {
     season: i32,
     units_by_status: Vec<StatusCount>,
+    cards: AreaCards,
     delivered_seed_kg: GqlDecimal,
     carded_seed_kg: GqlDecimal,
     bales_linked: i32,
@@ -171,13 +181,30 @@ pub struct AreaReport {
     units: Vec<UnitReportRow>,
 }
 
-fn area_report(season: i32, figures: Vec<UnitFigures>) -> AreaReport {
+/// Card counts by status over the units of `regiment` in `season`.
+pub async fn area_cards(conn: &mut DbConn, regiment: i64, season: i32) -> AppResult<AreaCards> {
+    let rows: Vec<(String, i64)> = db_run!(conn: {
+        trace_cards::table
+            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
+            .filter(trace_units::regiment_id.eq(regiment))
+            .filter(trace_cards::season.eq(season))
+            .group_by(trace_cards::status)
+            .select((trace_cards::status, diesel::dsl::count_star()))
+            .load(conn)
+            .await?
+    });
+    let get = |s: &str| rows.iter().find(|(k, _)| k == s).map(|(_, n)| *n as i32).unwrap_or(0);
+    Ok(AreaCards { printed: get("PRINTED"), exported: get("EXPORTED"), processing: get("PROCESSING"), finished: get("FINISHED") })
+}
+
+fn area_report(season: i32, figures: Vec<UnitFigures>, cards: AreaCards) -> AreaReport {
     use cotton_domain::units::UnitStatus;
     let sum = |f: &dyn Fn(&UnitFigures) -> Decimal| figures.iter().map(f).sum::<Decimal>();
     let lint = sum(&|u| u.lint_kg);
     let premium = sum(&|u| u.premium_kg);
     AreaReport {
         season,
+        cards,
         units_by_status: UnitStatus::ALL
             .iter()
             .map(|s| StatusCount {
@@ -362,7 +389,8 @@ impl ReportQuery {
         let regiment = report_regiment(me, region_id.as_ref())?;
         let mut conn = ctx.state().db.read().await?;
         let figures = area_figures(&mut conn, regiment, season).await?;
-        Ok(area_report(season, figures))
+        let cards = area_cards(&mut conn, regiment, season).await?;
+        Ok(area_report(season, figures, cards))
     }
 
     /// The same as an Excel workbook.
