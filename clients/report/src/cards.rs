@@ -18,39 +18,17 @@ pub const BATCH: u64 = 50;
 /// The probe stops after this many consecutive free serials.
 pub const GAP: u64 = 100;
 
-const DAMM: [[u8; 10]; 10] = [
-    [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
-    [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
-    [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],
-    [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
-    [6, 1, 2, 3, 0, 4, 5, 9, 7, 8],
-    [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
-    [5, 8, 6, 9, 7, 2, 0, 1, 3, 4],
-    [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
-    [9, 4, 3, 8, 6, 1, 7, 2, 0, 5],
-    [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
-];
-
-fn damm(digits: &str) -> u8 {
-    digits.bytes().fold(0u8, |i, d| DAMM[usize::from(i)][usize::from(d - b'0')])
-}
-
-/// `TC` + 2-digit season + 10-digit serial + Damm check digit.
+/// `TC` + 2-digit season + 10-digit serial + check digit (the domain's format).
 pub fn card_no(season: i32, serial: u64) -> String {
-    let digits = format!("{:02}{:010}", season.rem_euclid(100), serial);
-    format!("TC{digits}{}", damm(&digits))
+    cotton_domain::card_no::format_card_no(season, serial)
 }
 
 /// The serial of a well-formed card number of `season`.
 pub fn serial_of(card_no: &str, season: i32) -> Option<u64> {
-    let b = card_no.trim();
-    if b.len() != 15 || !b[..2].eq_ignore_ascii_case("TC") || !b[2..].bytes().all(|c| c.is_ascii_digit()) {
-        return None;
+    match cotton_domain::card_no::parse_card_no(card_no) {
+        Ok((s, serial)) if s == season => Some(serial),
+        _ => None,
     }
-    if damm(&b[2..]) != 0 || b[2..4] != format!("{:02}", season.rem_euclid(100)) {
-        return None;
-    }
-    b[4..14].parse().ok()
 }
 
 /// What a lookup of one serial found.
