@@ -1,0 +1,161 @@
+//! The references: `pgbench -S -M prepared` (physical limit of the same
+//! PostgreSQL) and PostGraphile 4 (peer GraphQL server over the same tables).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::load::{LoadStats, percentile};
+use crate::procs::{free_port, pg_parts, pg_url, recreate_pg_db};
+
+pub const PGBENCH_DB: &str = "cotton_bench_pgbench";
+
+/// Fresh `cotton_bench_pgbench` initialised with `pgbench -i -s scale`.
+pub async fn pgbench_init(scale: u32) -> Result<()> {
+    recreate_pg_db(PGBENCH_DB).await?;
+    let (host, port, user) = pg_parts();
+    let out = Command::new("pgbench")
+        .args(["-i", "-q", "-s", &scale.to_string(), "-h", &host, "-p", &port, "-U", &user, PGBENCH_DB])
+        .output()
+        .context("run pgbench -i (is pgbench installed? Debian: postgresql-client)")?;
+    if !out.status.success() {
+        bail!("pgbench -i failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
+/// `pgbench -S -M prepared -c C -j min(C,2) -T secs`, with per-transaction
+/// latencies from its log (`-l`) for p50/p99.
+pub fn pgbench_run(clients: usize, secs: u64) -> Result<LoadStats> {
+    let dir = tempfile::tempdir()?;
+    let (host, port, user) = pg_parts();
+    let threads = clients.min(2);
+    let out = Command::new("pgbench")
+        .current_dir(dir.path())
+        .args([
+            "-S", "-M", "prepared", "-n", "-l",
+            "-c", &clients.to_string(), "-j", &threads.to_string(), "-T", &secs.to_string(),
+            "-h", &host, "-p", &port, "-U", &user, PGBENCH_DB,
+        ])
+        .output()
+        .context("run pgbench")?;
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() {
+        bail!("pgbench failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    }
+    let tps = stdout
+        .lines()
+        .find(|l| l.starts_with("tps =") && l.contains("without initial connection time"))
+        .or_else(|| stdout.lines().find(|l| l.starts_with("tps =")))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse::<f64>().ok())
+        .with_context(|| format!("no tps line in pgbench output:\n{stdout}"))?;
+    let failed = stdout
+        .lines()
+        .find(|l| l.starts_with("number of failed transactions"))
+        .and_then(|l| l.split(':').nth(1))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    // log lines: client_id transaction_no time(us) script_no time_epoch time_us
+    let mut lat: Vec<u32> = Vec::new();
+    for e in std::fs::read_dir(dir.path())? {
+        let p = e?.path();
+        if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("pgbench_log")) {
+            for line in std::fs::read_to_string(&p)?.lines() {
+                if let Some(us) = line.split_whitespace().nth(2).and_then(|v| v.parse::<u32>().ok()) {
+                    lat.push(us);
+                }
+            }
+        }
+    }
+    lat.sort_unstable();
+    Ok(LoadStats {
+        concurrency: clients,
+        requests: lat.len() as u64,
+        errors: failed,
+        seconds: secs as f64,
+        rps: tps,
+        p50_ms: percentile(&lat, 0.5),
+        p99_ms: percentile(&lat, 0.99),
+        first_error: None,
+    })
+}
+
+pub fn postgraphile_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("postgraphile")
+}
+
+/// `npm ci` (or `npm install` without a lock file) in bench/postgraphile, unless
+/// node_modules already has the CLI.
+pub fn npm_install() -> Result<()> {
+    let dir = postgraphile_dir();
+    if dir.join("node_modules/.bin/postgraphile").exists() {
+        return Ok(());
+    }
+    let sub = if dir.join("package-lock.json").exists() { "ci" } else { "install" };
+    let out = Command::new("npm")
+        .args([sub, "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir)
+        .output()
+        .context("run npm (is Node.js/npm installed?)")?;
+    if !out.status.success() {
+        bail!("npm {sub} in {} failed: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
+pub struct PostGraphile {
+    pub child: Child,
+    pub url: String,
+}
+
+impl PostGraphile {
+    pub async fn start(db: &str, log_dir: &Path) -> Result<PostGraphile> {
+        let dir = postgraphile_dir();
+        let port = free_port();
+        let child = Command::new(dir.join("node_modules/.bin/postgraphile"))
+            .args([
+                "-c", &pg_url(db), "--schema", "public", "--disable-default-mutations",
+                "--host", "127.0.0.1", "--port", &port.to_string(), "--disable-query-log",
+            ])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(log_dir.join("postgraphile.log"))?)
+            .stderr(std::fs::File::create(log_dir.join("postgraphile.err.log"))?)
+            .spawn()
+            .context("spawn postgraphile")?;
+        let mut pg = PostGraphile { child, url: format!("http://127.0.0.1:{port}/graphql") };
+        let http = reqwest::Client::builder().no_proxy().build()?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(st)) = pg.child.try_wait() {
+                bail!("postgraphile exited ({st}); see {}", log_dir.join("postgraphile.err.log").display());
+            }
+            if let Ok(r) = http
+                .post(&pg.url)
+                .json(&serde_json::json!({"query": "{ __typename }"}))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+            {
+                if r.status().is_success() {
+                    return Ok(pg);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("postgraphile did not answer within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for PostGraphile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
