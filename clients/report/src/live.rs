@@ -14,13 +14,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::api::{Api, ApiError};
-use crate::cards::CardBook;
 use crate::output::{Counts, Output, Reason};
 
 pub const TOPICS: [&str; 6] = ["UNIT_REVIEWED", "UNIT_CHANGED", "TICKET_UPLOADED", "CARD_PRINTED", "CARD_FINISHED", "BALE_LINKED"];
 
 const SUBSCRIPTION: &str = "subscription($t: [EventTopic!]) { events(topics: $t) { topic at regionId unitId cardNo ticketNo baleBarcode } }";
-const AREA: &str = "query($s: Int!) { areaReport(season: $s) { unitsByStatus { status count } deliveredSeedKg cardedSeedKg balesLinked lintKg premiumKg premiumRatePct } }";
+const AREA: &str = "query($s: Int!) { areaReport(season: $s) { unitsByStatus { status count } cards { printed exported processing finished } deliveredSeedKg cardedSeedKg balesLinked lintKg premiumKg premiumRatePct } }";
 const XLSX: &str = "query($s: Int!) { areaReportXlsx(season: $s) { fileName mimeType base64 } }";
 
 /// Events arriving within this window are applied together.
@@ -122,13 +121,12 @@ impl Backoff {
     }
 }
 
-/// The report's state: counts from the last area query plus the card book.
+/// The report's state: counts from the last area query.
 pub struct Report {
     pub api: Api,
     pub out: Output,
     pub cfg: Config,
     pub region: String,
-    cards: CardBook,
     area: Value,
     events: u64,
     last: Option<Counts>,
@@ -144,8 +142,7 @@ enum Ended {
 
 impl Report {
     pub fn new(api: Api, out: Output, cfg: Config, region: String) -> Report {
-        let cards = CardBook::new(cfg.season);
-        Report { api, out, cfg, region, cards, area: Value::Null, events: 0, last: None, stdin_open: true }
+        Report { api, out, cfg, region, area: Value::Null, events: 0, last: None, stdin_open: true }
     }
 
     fn counts(&self) -> Counts {
@@ -164,8 +161,12 @@ impl Report {
             season: self.cfg.season,
             region: self.region.clone(),
             units,
-            cards_printed: self.cards.printed(),
-            cards_finished: self.cards.finished(),
+            // Every card printed this season, whatever it has become since.
+            cards_printed: ["printed", "exported", "processing", "finished"]
+                .iter()
+                .map(|k| a["cards"][*k].as_i64().unwrap_or(0) as usize)
+                .sum(),
+            cards_finished: a["cards"]["finished"].as_i64().unwrap_or(0) as usize,
             bales_linked: a["balesLinked"].as_i64().unwrap_or(0),
             delivered_seed_kg: s("deliveredSeedKg"),
             carded_seed_kg: s("cardedSeedKg"),
@@ -181,11 +182,9 @@ impl Report {
         Ok(())
     }
 
-    /// Re-reads everything (`full`: every known card's status too).
-    async fn resync(&mut self, full: bool) -> Result<(), ApiError> {
-        self.read_area().await?;
-        self.cards.resync(&self.api, full).await?;
-        Ok(())
+    /// Re-reads everything (the area's counts, card counts included).
+    async fn resync(&mut self) -> Result<(), ApiError> {
+        self.read_area().await
     }
 
     /// Prints the counts; `only_if_changed` skips an unchanged print.
@@ -198,24 +197,11 @@ impl Report {
         self.last = Some(c);
     }
 
-    /// Applies a batch of events: the card book from the events themselves,
-    /// everything else re-read from `areaReport` (one query for the batch).
+    /// Applies a batch of events: the counts are re-read from `areaReport`
+    /// (one query for the whole batch), so nothing is inferred from the events.
     async fn apply_batch(&mut self, batch: Vec<Value>) -> Result<(), ApiError> {
-        let mut probe = false;
-        for e in &batch {
-            let topic = e["topic"].as_str().unwrap_or("");
-            self.cards.apply_event(topic, e["cardNo"].as_str());
-            // A card number of another season's format cannot be placed: probe.
-            if topic == "CARD_PRINTED" && e["cardNo"].as_str().and_then(|c| crate::cards::serial_of(c, self.cfg.season)).is_none() {
-                probe = true;
-            }
-        }
         self.events += batch.len() as u64;
-        self.read_area().await?;
-        if probe {
-            self.cards.resync(&self.api, false).await?;
-        }
-        Ok(())
+        self.read_area().await
     }
 
     async fn xlsx(&self, path: Option<PathBuf>) {
@@ -316,7 +302,7 @@ impl Report {
                     self.emit(Reason::Events, false);
                 }
                 _ = poll.tick() => {
-                    if let Err(e) = self.resync(false).await {
+                    if let Err(e) = self.resync().await {
                         return Ended::Dropped(format!("同步失败：{e}"));
                     }
                     self.emit(Reason::Poll, true);
@@ -336,7 +322,7 @@ impl Report {
                     }
                     Some(Command::Xlsx(path)) => self.xlsx(path).await,
                     Some(Command::Resync) => {
-                        if let Err(e) = self.resync(true).await {
+                        if let Err(e) = self.resync().await {
                             return Ended::Dropped(format!("同步失败：{e}"));
                         }
                         self.emit(Reason::Manual, false);
@@ -366,7 +352,7 @@ impl Report {
                 let ws = self.connect().await?;
                 // Subscribed first, then read: whatever happens from now on is
                 // either in the read or arrives as an event.
-                self.resync(true).await.map_err(|e| e.to_string())?;
+                self.resync().await.map_err(|e| e.to_string())?;
                 Ok::<Ws, String>(ws)
             };
             let why = match attempt.await {

@@ -7,7 +7,6 @@
 //! reconnect. Writes the area workbook (`areaReportXlsx`) on request.
 
 mod api;
-mod cards;
 mod live;
 mod output;
 
