@@ -5,6 +5,7 @@ pub mod db;
 
 pub mod accounts;
 pub mod auth;
+pub mod bench;
 pub mod cards;
 pub mod config;
 pub mod demo;

@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Benchmarks: generate a synthetic season, time the premium allocation
+    Bench {
+        #[command(subcommand)]
+        command: cotton_trace::bench::BenchCommand,
+    },
     /// Write the GraphQL schema (SDL) exported from the code
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -99,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{outcome}");
             Ok(())
         }
+        Command::Bench { command } => cotton_trace::bench::run(config, command).await,
         Command::ExportSchema { out } => {
             std::fs::write(&out, cotton_trace::graphql::sdl())?;
             println!("wrote {}", out.display());
