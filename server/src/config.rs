@@ -17,6 +17,16 @@ pub struct Config {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
+    /// Most aliased fields in one GraphQL document (`COTTON_MAX_ALIASES`).
+    pub max_aliases: usize,
+    /// Most operations in one batched (JSON array) request (`COTTON_MAX_BATCH`).
+    pub max_batch: usize,
+    /// Per-IP sign-in budget (`COTTON_SIGN_IN_PER_IP`, e.g. `60/min`; 0 = off).
+    pub sign_in_per_ip: crate::limits::Rate,
+    /// Per-IP SMS-sending budget (`COTTON_SMS_PER_IP`, e.g. `30/hour`; 0 = off).
+    pub sms_per_ip: crate::limits::Rate,
+    /// Peers whose `X-Forwarded-For` is believed (`COTTON_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<crate::limits::Net>,
     /// Folder of driver plugins (shared libraries) loaded at start.
     pub plugins_dir: PathBuf,
 }
@@ -37,6 +47,11 @@ impl Config {
             max_depth: num("COTTON_MAX_DEPTH", 12) as usize,
             max_complexity: num("COTTON_MAX_COMPLEXITY", 5_000) as usize,
             plugins_dir: env("COTTON_PLUGINS_DIR").map(PathBuf::from).unwrap_or_else(default_plugins_dir),
+            max_aliases: num("COTTON_MAX_ALIASES", 30) as usize,
+            max_batch: num("COTTON_MAX_BATCH", 10) as usize,
+            sign_in_per_ip: crate::limits::Rate::from_env("COTTON_SIGN_IN_PER_IP", env("COTTON_SIGN_IN_PER_IP"), "60/min"),
+            sms_per_ip: crate::limits::Rate::from_env("COTTON_SMS_PER_IP", env("COTTON_SMS_PER_IP"), "30/hour"),
+            trusted_proxies: env("COTTON_TRUSTED_PROXIES").map(|v| crate::limits::parse_trusted(&v)).unwrap_or_default(),
             introspection: env("COTTON_INTROSPECTION").map(|v| v != "off" && v != "false" && v != "0").unwrap_or(true),
         }
     }

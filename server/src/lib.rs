@@ -15,6 +15,7 @@ pub mod events;
 pub mod files;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod lines;
 pub mod metrics;
 pub mod orgs;

@@ -86,6 +86,7 @@ pub fn build_schema(state: Option<AppState>) -> CottonSchema {
         builder = builder
             .limit_depth(config.max_depth)
             .limit_complexity(config.max_complexity)
+            .extension(crate::limits::LimitsExtension(std::sync::Arc::new(crate::limits::Limits::new(&config))))
             .data(state);
         if !config.introspection {
             builder = builder.disable_introspection();

@@ -1,0 +1,377 @@
+//! Abuse limits that are not the GraphQL engine's own (depth and complexity are):
+//! aliased fields per document, per-IP rate limits on sign-in and SMS sending, and
+//! the client IP behind trusted proxies. Batch, body and CORS limits live in `http.rs`.
+//!
+//! The per-IP limits are kept in memory (`governor`, GCRA) and so hold per server
+//! instance; the per-account and per-number limits are in the database and hold
+//! across instances.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{ServerError, ServerResult, Variables};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::Config;
+
+/// Root mutation fields that sign in (or register and sign in): one token each
+/// from the caller's IP bucket.
+pub const SIGN_IN_FIELDS: [&str; 5] = ["login", "refresh", "growerLogin", "registerInitiator", "registerEnterprise"];
+/// Root mutation fields that send an SMS.
+pub const SMS_FIELDS: [&str; 1] = ["sendSmsCode"];
+
+/// The caller's address as the limits see it (see [`client_ip`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// A network `addr/prefix` (a bare address is a /32 or /128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Net {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Net {
+    pub fn parse(s: &str) -> Option<Net> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a.trim().parse::<IpAddr>().ok()?, Some(p.trim().parse::<u8>().ok()?)),
+            None => (s.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Net { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(self.prefix)) };
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) count as the IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// `COTTON_TRUSTED_PROXIES`: comma-separated addresses or CIDR networks. Entries
+/// that do not parse are logged and ignored.
+pub fn parse_trusted(list: &str) -> Vec<Net> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| {
+            let net = Net::parse(s);
+            if net.is_none() {
+                tracing::warn!(entry = s, "COTTON_TRUSTED_PROXIES: not an address or CIDR network, ignored");
+            }
+            net
+        })
+        .collect()
+}
+
+/// The client of a request: the peer address, unless the peer is a trusted proxy;
+/// then `X-Forwarded-For` is read from the right, skipping trusted proxies, and the
+/// first untrusted address is the client (the leftmost one when all are trusted).
+/// A malformed header from a trusted proxy falls back to the peer.
+pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[Net]) -> Option<IpAddr> {
+    let peer = canonical(peer?);
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let Some(header) = forwarded_for else { return Some(peer) };
+    let hops: Option<Vec<IpAddr>> = header.split(',').map(|h| h.trim().parse::<IpAddr>().ok().map(canonical)).collect();
+    let Some(hops) = hops.filter(|h| !h.is_empty()) else { return Some(peer) };
+    Some(hops.iter().rev().copied().find(|ip| !is_trusted(*ip)).unwrap_or(hops[0]))
+}
+
+/// A budget of `n` per `period` (`n = 0`: no limit). Written `N/UNIT` with UNIT one
+/// of `s`, `min`, `hour`, `day` (a bare `N` is per minute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub n: u32,
+    pub period: std::time::Duration,
+}
+
+impl Rate {
+    pub fn parse(s: &str) -> Option<Rate> {
+        let (n, unit) = s.trim().split_once('/').unwrap_or((s.trim(), "min"));
+        let secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3600,
+            "d" | "day" => 86_400,
+            _ => return None,
+        };
+        Some(Rate { n: n.trim().parse().ok()?, period: std::time::Duration::from_secs(secs) })
+    }
+
+    /// The configured value, or `default` (with a warning when the value is malformed).
+    pub fn from_env(name: &str, value: Option<String>, default: &str) -> Rate {
+        let default = Rate::parse(default).expect("valid default rate");
+        match value {
+            None => default,
+            Some(v) => Rate::parse(&v).unwrap_or_else(|| {
+                tracing::warn!(name, value = %v, "not a rate like 60/min; the default applies");
+                default
+            }),
+        }
+    }
+}
+
+/// One keyed GCRA limiter: `n` requests per `period`, bursts up to `n`.
+struct Bucket {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    what: &'static str,
+}
+
+impl Bucket {
+    fn new(per_period: u32, period: std::time::Duration, what: &'static str) -> Option<Bucket> {
+        let n = NonZeroU32::new(per_period)?;
+        let quota = Quota::with_period(period / per_period)?.allow_burst(n);
+        Some(Bucket { limiter: RateLimiter::keyed(quota), what })
+    }
+
+    /// Takes `n` tokens for `ip`; the refusal says how long to wait.
+    fn take(&self, ip: IpAddr, n: u32) -> Result<(), String> {
+        let Some(n) = NonZeroU32::new(n) else { return Ok(()) };
+        // Forget idle addresses now and then, so the map stays small.
+        if self.limiter.len() > 10_000 {
+            self.limiter.retain_recent();
+        }
+        match self.limiter.check_key_n(&ip, n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs() + 1;
+                Err(format!("{}过于频繁，请 {wait} 秒后再试", self.what))
+            }
+            Err(_) => Err(format!("{}过于频繁：一次请求中的次数超过了上限", self.what)),
+        }
+    }
+}
+
+/// The limits of one server instance.
+pub struct Limits {
+    pub max_aliases: usize,
+    /// `COTTON_INTROSPECTION=off`: `__schema` / `__type` are refused (FORBIDDEN).
+    pub introspection: bool,
+    sign_in: Option<Bucket>,
+    sms: Option<Bucket>,
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Limits {
+        Limits {
+            max_aliases: config.max_aliases,
+            introspection: config.introspection,
+            sign_in: Bucket::new(config.sign_in_per_ip.n, config.sign_in_per_ip.period, "登录请求"),
+            sms: Bucket::new(config.sms_per_ip.n, config.sms_per_ip.period, "验证码发送请求"),
+        }
+    }
+
+    /// Checks a parsed document: aliases, then the caller's sign-in and SMS buckets.
+    pub fn check(&self, doc: &ExecutableDocument, ip: Option<IpAddr>) -> Result<(), ServerError> {
+        let stats = DocStats::of(doc);
+        if stats.aliases > self.max_aliases {
+            return Err(refusal(
+                format!("请求中的别名字段过多：{} 个，最多 {} 个", stats.aliases, self.max_aliases),
+                "VALIDATION",
+            ));
+        }
+        if !self.introspection && stats.introspection {
+            return Err(refusal("此服务器已关闭 schema 内省（COTTON_INTROSPECTION=off）".into(), "FORBIDDEN"));
+        }
+        // No address (not a TCP peer): nothing to key on, the per-account limits still hold.
+        let Some(ip) = ip else { return Ok(()) };
+        if let Some(b) = &self.sign_in {
+            b.take(ip, stats.sign_in).map_err(|m| refusal(m, "RATE_LIMITED"))?;
+        }
+        if let Some(b) = &self.sms {
+            b.take(ip, stats.sms).map_err(|m| refusal(m, "RATE_LIMITED"))?;
+        }
+        Ok(())
+    }
+}
+
+fn refusal(message: String, code: &str) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    err.extensions.get_or_insert_with(Default::default).set("code", code);
+    err
+}
+
+/// What a document asks for, counted before it runs.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DocStats {
+    /// Fields with an alias, in every operation and fragment of the document.
+    pub aliases: usize,
+    /// Root mutation fields that sign in / send SMS, through fragments, in every
+    /// mutation of the document (the one that runs is among them).
+    pub sign_in: u32,
+    pub sms: u32,
+    /// A query asks for `__schema` or `__type` at its root.
+    pub introspection: bool,
+}
+
+impl DocStats {
+    pub fn of(doc: &ExecutableDocument) -> DocStats {
+        let mut stats = DocStats::default();
+        let ops: Vec<_> = match &doc.operations {
+            DocumentOperations::Single(op) => vec![op],
+            DocumentOperations::Multiple(map) => map.values().collect(),
+        };
+        for op in &ops {
+            stats.aliases += count_aliases(&op.node.selection_set.node);
+        }
+        for frag in doc.fragments.values() {
+            stats.aliases += count_aliases(&frag.node.selection_set.node);
+        }
+        for op in ops.iter().filter(|op| op.node.ty == OperationType::Query) {
+            let mut names = Vec::new();
+            root_fields(doc, &op.node.selection_set.node, &mut names, 0);
+            stats.introspection |= names.iter().any(|n| n == "__schema" || n == "__type");
+        }
+        for op in ops.iter().filter(|op| op.node.ty == OperationType::Mutation) {
+            let mut names = Vec::new();
+            root_fields(doc, &op.node.selection_set.node, &mut names, 0);
+            stats.sign_in += names.iter().filter(|n| SIGN_IN_FIELDS.contains(&n.as_str())).count() as u32;
+            stats.sms += names.iter().filter(|n| SMS_FIELDS.contains(&n.as_str())).count() as u32;
+        }
+        stats
+    }
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) => usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node),
+            Selection::InlineFragment(f) => count_aliases(&f.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0, // counted once, with the fragment
+        })
+        .sum()
+}
+
+/// The root field names of a selection set, fragments expanded (a spread cycle is
+/// refused by validation; `depth` only keeps this walk finite meanwhile).
+fn root_fields(doc: &ExecutableDocument, set: &SelectionSet, out: &mut Vec<String>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => out.push(f.node.name.node.to_string()),
+            Selection::InlineFragment(f) => root_fields(doc, &f.node.selection_set.node, out, depth + 1),
+            Selection::FragmentSpread(s) => {
+                if let Some(frag) = doc.fragments.get(&s.node.fragment_name.node) {
+                    root_fields(doc, &frag.node.selection_set.node, out, depth + 1);
+                }
+            }
+        }
+    }
+}
+
+/// The schema extension that applies [`Limits`] to every operation, over HTTP and
+/// WebSocket alike, right after parsing (before validation and execution).
+pub struct LimitsExtension(pub Arc<Limits>);
+
+impl ExtensionFactory for LimitsExtension {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(LimitsGuard(self.0.clone()))
+    }
+}
+
+struct LimitsGuard(Arc<Limits>);
+
+#[async_trait::async_trait]
+impl Extension for LimitsGuard {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let ip = ctx.data_opt::<ClientIp>().map(|c| c.0);
+        self.0.check(&doc, ip)?;
+        Ok(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn client_ip_only_trusts_listed_proxies() {
+        let trusted = parse_trusted("10.0.0.0/8, 127.0.0.1, bogus");
+        assert_eq!(trusted.len(), 2);
+        // An untrusted peer: its header is ignored.
+        assert_eq!(client_ip(Some(ip("203.0.113.9")), Some("1.2.3.4"), &trusted), Some(ip("203.0.113.9")));
+        // A trusted peer: the first untrusted hop from the right.
+        assert_eq!(client_ip(Some(ip("127.0.0.1")), Some("6.6.6.6, 1.2.3.4, 10.1.1.1"), &trusted), Some(ip("1.2.3.4")));
+        // All trusted: the leftmost.
+        assert_eq!(client_ip(Some(ip("127.0.0.1")), Some("10.2.2.2, 10.1.1.1"), &trusted), Some(ip("10.2.2.2")));
+        // Malformed or missing header: the peer.
+        assert_eq!(client_ip(Some(ip("127.0.0.1")), Some("x, 1.2.3.4"), &trusted), Some(ip("127.0.0.1")));
+        assert_eq!(client_ip(Some(ip("127.0.0.1")), None, &trusted), Some(ip("127.0.0.1")));
+        // IPv4-mapped IPv6 peers count as IPv4.
+        assert_eq!(client_ip(Some(ip("::ffff:127.0.0.1")), Some("1.2.3.4"), &trusted), Some(ip("1.2.3.4")));
+    }
+
+    #[test]
+    fn doc_stats_count_aliases_and_root_fields_through_fragments() {
+        let doc = async_graphql::parser::parse_query(
+            "mutation M { a: login(username:\"x\", password:\"y\") ...F ... on Mutation { sendSmsCode(phone:\"1\") } }
+             fragment F on Mutation { b: refresh(refreshToken:\"r\") { c: accessToken } }
+             query Q { me { id } }",
+        )
+        .unwrap();
+        assert_eq!(DocStats::of(&doc), DocStats { aliases: 3, sign_in: 2, sms: 1, introspection: false });
+        let doc = async_graphql::parser::parse_query("{ __typename ...I } fragment I on Query { __type(name: \"Query\") { name } }").unwrap();
+        assert!(DocStats::of(&doc).introspection);
+    }
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!(Rate::parse("60"), Some(Rate { n: 60, period: std::time::Duration::from_secs(60) }));
+        assert_eq!(Rate::parse("5/hour"), Some(Rate { n: 5, period: std::time::Duration::from_secs(3600) }));
+        assert_eq!(Rate::parse("0/day").map(|r| r.n), Some(0));
+        assert_eq!(Rate::parse("5/fortnight"), None);
+        assert_eq!(Rate::parse("many"), None);
+    }
+
+    #[test]
+    fn bucket_refuses_after_the_burst() {
+        let b = Bucket::new(3, std::time::Duration::from_secs(60), "登录请求").unwrap();
+        let a = ip("192.0.2.1");
+        assert!(b.take(a, 2).is_ok());
+        assert!(b.take(a, 1).is_ok());
+        assert!(b.take(a, 1).unwrap_err().contains("秒后再试"));
+        assert!(b.take(ip("192.0.2.2"), 3).is_ok(), "another address has its own bucket");
+        assert!(b.take(ip("192.0.2.3"), 4).is_err(), "more than the burst at once");
+        assert!(Bucket::new(0, std::time::Duration::from_secs(60), "x").is_none(), "0 turns the limit off");
+    }
+}
