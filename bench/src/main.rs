@@ -666,6 +666,7 @@ async fn main() -> Result<()> {
             other => bail!("unknown backend {other:?} (sqlite, postgres)"),
         });
     }
+    let started = chrono::Utc::now();
     let machine = procs::machine();
     println!(
         "machine: {} · {} cores · {} GB RAM · Linux {} · commit {}{}",
@@ -720,7 +721,6 @@ async fn main() -> Result<()> {
         cfg.postgraphile = false;
     }
 
-    let started = chrono::Utc::now();
     let mut runs = Vec::new();
     for b in &backends {
         let r = run_backend(*b, &cfg, pgbench.as_deref()).await.with_context(|| format!("{} benchmark", b.name()))?;
