@@ -13,6 +13,7 @@ mod demo_ginning;
 mod events;
 mod ginning;
 mod import;
+mod limits;
 mod lines;
 mod orgs;
 mod registration;
