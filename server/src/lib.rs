@@ -4,6 +4,7 @@
 pub mod db;
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod cards;

@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The tamper-evident audit trail
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Benchmarks: generate a synthetic season, time the premium allocation
     Bench {
         #[command(subcommand)]
@@ -51,6 +56,17 @@ enum Command {
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and compare the audited tables with their latest
+    /// snapshots; exit code 1 when anything was tampered with
+    Verify {
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -102,6 +118,22 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("{outcome}");
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { json } } => {
+            let db = cotton_trace::server::open_database(&config).await?;
+            let report = cotton_trace::audit::verify::verify(&db).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.text());
+                if report.ok {
+                    println!();
+                }
+            }
+            if !report.ok {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Bench { command } => cotton_trace::bench::run(config, command).await,

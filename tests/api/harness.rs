@@ -243,6 +243,11 @@ impl TestServer {
         Self::serve(backend, db, &opts).await
     }
 
+    /// The database URL the server runs on.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
     /// A second server process on the same database (no `admin create`).
     pub async fn another_on_same_db(&self) -> TestServer {
         self.another_on_same_db_with(Opts::default()).await
@@ -323,6 +328,11 @@ impl TestServer {
 
     pub fn data_dir(&self) -> &Path {
         self.db.dir.path()
+    }
+
+    /// Runs `cotton-trace <args>` (e.g. `audit verify`) on this server's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        base_command(&self.db).args(args).output().expect("run cotton-trace")
     }
 
     pub fn url(&self, path: &str) -> String {

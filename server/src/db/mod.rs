@@ -173,6 +173,9 @@ fn sqlite_manager(path: &Path) -> AsyncDieselConnectionManager<SqliteConn> {
                 let mut conn = SqliteConnection::establish(&url)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                // The audit triggers call these (migration 000006).
+                crate::audit::register_sqlite_functions(&mut conn)
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok::<_, diesel::ConnectionError>(conn)
             })
             .await
@@ -275,6 +278,7 @@ async fn run_sqlite_migrations(path: &Path) -> Result<(), DbSetupError> {
         use diesel::Connection;
         let mut conn = SqliteConnection::establish(&path).map_err(|e| DbSetupError::Connect(e.to_string()))?;
         conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| DbSetupError::Connect(e.to_string()))?;
+        crate::audit::register_sqlite_functions(&mut conn).map_err(|e| DbSetupError::Connect(e.to_string()))?;
         conn.run_pending_migrations(SQLITE_MIGRATIONS)
             .map(|_| ())
             .map_err(|e| DbSetupError::Migrate(e.to_string()))

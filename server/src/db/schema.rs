@@ -383,6 +383,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The hash-chained audit log (migration 000006; written by triggers only).
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Text,
+        tbl -> Text,
+        op -> Text,
+        row_key -> Text,
+        row_json -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
     accounts,

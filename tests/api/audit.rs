@@ -1,0 +1,477 @@
+//! Tamper-evident audit trail (issue 10 item 4): real mutations through the API
+//! fill the hash chain for every audited table, `cotton-trace audit verify`
+//! passes, and then each kind of tampering done directly in the database file /
+//! PostgreSQL (an edited, deleted or inserted log entry, a business row changed
+//! or deleted with the triggers out of the way, a disabled trigger) makes it fail
+//! naming the entry and the table/key. Concurrent writers (two server processes
+//! on PostgreSQL) leave a chain without gaps.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::ginning::{self, Tk};
+use crate::harness::*;
+use crate::processing_fixture as pf;
+
+both_backends!(audit_trail_covers_every_table_and_catches_tampering, concurrent_writers_leave_no_gaps);
+
+/// The tables whose every change must reach the chain (the issue's list: accounts,
+/// units with members and plots, reviews, tickets, cards, processing records and
+/// bales, inspections, and what allocation is computed from).
+const AUDITED: [&str; 19] = [
+    "orgs",
+    "accounts",
+    "season_rules",
+    "growers",
+    "plots",
+    "trace_units",
+    "unit_plots",
+    "unit_reviews",
+    "tickets",
+    "ticket_plots",
+    "trace_cards",
+    "print_records",
+    "production_lines",
+    "card_exports",
+    "line_states",
+    "line_records",
+    "bales",
+    "enterprise_verifiers",
+    "inspections",
+];
+
+// ---------------------------------------------------------------- direct database access
+
+/// A connection straight to the server's database, as an intruder with file or
+/// database access would have (no application code, no audit functions).
+enum Raw {
+    Sqlite(diesel::SqliteConnection),
+    Pg(tokio_postgres::Client),
+}
+
+#[derive(diesel::QueryableByName)]
+struct V {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+impl Raw {
+    async fn open(srv: &TestServer) -> Raw {
+        let url = srv.database_url();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            use diesel::Connection;
+            let mut c = diesel::SqliteConnection::establish(path).expect("open the SQLite file");
+            diesel::connection::SimpleConnection::batch_execute(&mut c, "PRAGMA busy_timeout = 10000;").unwrap();
+            Raw::Sqlite(c)
+        } else {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
+            tokio::spawn(conn);
+            Raw::Pg(client)
+        }
+    }
+
+    async fn exec(&mut self, sql: &str) -> Result<(), String> {
+        match self {
+            Raw::Sqlite(c) => diesel::connection::SimpleConnection::batch_execute(c, sql).map_err(|e| e.to_string()),
+            Raw::Pg(c) => c
+                .batch_execute(sql)
+                .await
+                .map_err(|e| e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string())),
+        }
+    }
+
+    /// A query with one text column named `v`.
+    async fn texts(&mut self, sql: &str) -> Vec<String> {
+        match self {
+            Raw::Sqlite(c) => diesel::RunQueryDsl::load::<V>(diesel::sql_query(sql), c)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .into_iter()
+                .map(|r| r.v)
+                .collect(),
+            Raw::Pg(c) => c
+                .query(sql, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect(),
+        }
+    }
+
+    async fn text(&mut self, sql: &str) -> String {
+        let mut v = self.texts(sql).await;
+        assert_eq!(v.len(), 1, "one row from {sql}: {v:?}");
+        v.remove(0)
+    }
+
+    /// Runs `sql` with the audit triggers (and the log's append-only guards) out
+    /// of the way: on PostgreSQL `session_replication_role = replica` (no trigger
+    /// fires in this session), on SQLite the triggers are dropped and re-created.
+    async fn behind_the_log(&mut self, sql: &str) {
+        match self {
+            Raw::Pg(_) => {
+                self.exec(&format!("SET session_replication_role = replica; {sql}; SET session_replication_role = origin;"))
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            Raw::Sqlite(_) => {
+                let names = self.texts("SELECT name AS v FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit%'").await;
+                let mut sqls = Vec::new();
+                for n in &names {
+                    sqls.push(self.text(&format!("SELECT sql AS v FROM sqlite_master WHERE name = '{n}'")).await);
+                }
+                let drops: String = names.iter().map(|n| format!("DROP TRIGGER {n};")).collect();
+                self.exec(&format!("BEGIN; {drops} {sql}; {}; COMMIT;", sqls.join(";\n")))
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+        }
+    }
+}
+
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+// ---------------------------------------------------------------- audit verify
+
+/// `cotton-trace audit verify --json`: the report; its exit code must agree.
+fn verify(srv: &TestServer) -> Value {
+    let out = srv.cli(&["audit", "verify", "--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "audit verify --json printed no JSON ({e}); status {}\nstdout:\n{}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(out.status.success(), report["ok"] == true, "exit code {} vs report {report}", out.status);
+    report
+}
+
+fn assert_ok(report: &Value, why: &str) {
+    assert_eq!(report["ok"], true, "{why}: audit verify should pass: {report:#}");
+    assert_eq!(report["problems"], json!([]), "{why}");
+}
+
+/// (kind, seq, table, key) of each problem.
+fn problems(report: &Value) -> Vec<(String, Option<i64>, String, String)> {
+    assert_eq!(report["ok"], false, "audit verify should fail: {report:#}");
+    let list: Vec<_> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            assert!(has_cjk(p["message"].as_str().unwrap_or("")), "a Chinese message: {p}");
+            (s(&p["kind"]), p["seq"].as_i64(), s(&p["table"]), s(&p["key"]))
+        })
+        .collect();
+    assert!(!list.is_empty(), "a failing report names its problems: {report:#}");
+    list
+}
+
+fn p(kind: &str, seq: Option<i64>, table: &str, key: &str) -> (String, Option<i64>, String, String) {
+    (kind.into(), seq, table.into(), key.into())
+}
+
+fn entry_hash(prev: &str, seq: i64, at: &str, tbl: &str, op: &str, key: &str, json: &str) -> String {
+    hex::encode(Sha256::digest(format!("{prev}|{seq}|{at}|{tbl}|{op}|{key}|{json}").as_bytes()))
+}
+
+// ---------------------------------------------------------------- tests
+
+async fn audit_trail_covers_every_table_and_catches_tampering(backend: Backend) {
+    let (srv, m) = pf::start(backend).await;
+    let qy = m.qy_a().to_string();
+
+    // Every kind of state change through the API: tickets, cards and prints,
+    // a VI line with a delay and a bale, the verification account, an inspection,
+    // an IV line with an export.
+    let card = pf::work_card(&srv, &m, &qy, "AU-1").await;
+    pf::set_verifier(&srv, &qy).await;
+    let line = pf::create_line(&srv, &qy, "一号线", "VI").await;
+    assert_eq!(pf::scan(&srv, &qy, &line.id, &[&card]).await, vec![pf::judged(&card, "NEED_DELAY")]);
+    pf::delay(&srv, &qy, &line.id, &card, 0).await;
+    pf::bale(&srv, &qy, &line.id, "AUB1", "227", None).await;
+    let rep = pf::import_inspections(
+        &srv,
+        &m.t.admin,
+        "inspections.csv",
+        pf::inspection_csv(&[["AUB1", "31", "29.5", "30.0", "4.2", "83.0", "2.0", "7.9", "220.00"]]),
+    )
+    .await;
+    assert_eq!(pf::counts(&rep), [1, 0, 0, 0], "{rep}");
+    pf::card_of(&srv, &qy, &pf::ticket(&m, "AU-2", 1, "A1-01-1", "1000", "200")).await;
+    let iv = pf::create_line(&srv, &qy, "二号线", "IV").await;
+    let d = srv.ok(Some(&qy), ginning::EXPORT, json!({ "l": iv.id })).await;
+    assert!(d["exportTraceFile"]["cardCount"].as_i64().unwrap_or(0) >= 1, "{d}");
+
+    let mut raw = Raw::open(&srv).await;
+    let logged: BTreeSet<String> = raw.texts("SELECT DISTINCT tbl AS v FROM audit_log").await.into_iter().collect();
+    let expected: BTreeSet<String> = AUDITED.iter().map(|t| t.to_string()).collect();
+    assert_eq!(logged, expected, "every audited table has entries after the mutations");
+    let count: i64 = raw.text("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log").await.parse().unwrap();
+
+    let report = verify(&srv);
+    assert_ok(&report, "after real mutations");
+    assert_eq!(report["entries"], count, "{report}");
+    assert_eq!(report["head"]["seq"], count, "seq runs 1..=count: {report}");
+    let out = srv.cli(&["audit", "verify"]);
+    assert!(out.status.success());
+    let line_out = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(line_out.trim().lines().count(), 1, "one-line summary: {line_out}");
+    assert!(line_out.contains("OK") && line_out.contains(&format!("{count} 条记录")), "{line_out}");
+    eprintln!("audit ({backend:?}): {count} entries; {}", line_out.trim());
+
+    // On SQLite a connection without the server's audit functions (the sqlite3
+    // shell, say) cannot change an audited table at all: the trigger fails.
+    if let Raw::Sqlite(_) = raw {
+        let err = raw.exec("UPDATE tickets SET gross_kg = gross_kg").await.expect_err("a write without the audit functions");
+        assert!(err.contains("audit_hash"), "{err}");
+        let err = raw.exec("DELETE FROM audit_log WHERE seq = 1").await.expect_err("the log is append-only");
+        assert!(err.contains("审计日志只能追加"), "{err}");
+    } else {
+        let err = raw.exec("DELETE FROM audit_log WHERE seq = 1").await.expect_err("the log is append-only");
+        assert!(err.contains("审计日志只能追加"), "{err}");
+    }
+
+    let ticket = raw.text("SELECT CAST(id AS TEXT) AS v FROM tickets WHERE ticket_no = 'AU-1'").await;
+    let tk = ticket.as_str();
+
+    // (a) An edited log entry: the ticket's first snapshot gets another weight.
+    let s_edit: i64 = raw
+        .text(&format!("SELECT CAST(MIN(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}'"))
+        .await
+        .parse()
+        .unwrap();
+    let original = raw.text(&format!("SELECT row_json AS v FROM audit_log WHERE seq = {s_edit}")).await;
+    assert!(original.contains("1000"), "{original}");
+    raw.behind_the_log(&format!("UPDATE audit_log SET row_json = {} WHERE seq = {s_edit}", q(&original.replace("1000", "9000"))))
+        .await;
+    let found = problems(&verify(&srv));
+    assert_eq!(found[0], p("EDITED", Some(s_edit), "tickets", tk), "{found:?}");
+    assert!(found.iter().all(|f| (f.0 == "EDITED" || f.0 == "ROW_CHANGED") && f.2 == "tickets" && f.3 == tk), "{found:?}");
+    raw.behind_the_log(&format!("UPDATE audit_log SET row_json = {} WHERE seq = {s_edit}", q(&original))).await;
+    assert_ok(&verify(&srv), "the entry restored");
+
+    // (b) A deleted log entry: a review's only snapshot.
+    let s_del: i64 = raw
+        .text("SELECT CAST(MIN(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'unit_reviews'")
+        .await
+        .parse()
+        .unwrap();
+    let mut cols = Vec::new();
+    for c in ["at", "tbl", "op", "row_key", "row_json", "prev_hash", "hash"] {
+        cols.push(raw.text(&format!("SELECT {c} AS v FROM audit_log WHERE seq = {s_del}")).await);
+    }
+    let review_key = cols[3].clone();
+    raw.behind_the_log(&format!("DELETE FROM audit_log WHERE seq = {s_del}")).await;
+    let found = problems(&verify(&srv));
+    assert_eq!(found[0].0, "DELETED", "{found:?}");
+    assert_eq!(found[0].1, Some(s_del + 1), "the gap is reported at the next entry: {found:?}");
+    assert!(found.contains(&p("ROW_UNLOGGED", None, "unit_reviews", &review_key)), "the review lost its snapshot: {found:?}");
+    let values = cols.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
+    raw.behind_the_log(&format!(
+        "INSERT INTO audit_log (seq, at, tbl, op, row_key, row_json, prev_hash, hash) VALUES ({s_del}, {values})"
+    ))
+    .await;
+    assert_ok(&verify(&srv), "the entry put back");
+
+    // (c) An inserted entry: a forged snapshot of the ticket appended with a valid
+    // hash of its own but linked to the wrong predecessor ...
+    let head: i64 = raw.text("SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log").await.parse().unwrap();
+    let latest_json = raw
+        .text(&format!("SELECT row_json AS v FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}')"))
+        .await;
+    let forged = latest_json.replace("1000", "1001");
+    let at = "2026-12-01T00:00:00.000Z";
+    let wrong_prev = raw.text(&format!("SELECT hash AS v FROM audit_log WHERE seq = {}", head - 1)).await;
+    let right_prev = raw.text(&format!("SELECT hash AS v FROM audit_log WHERE seq = {head}")).await;
+    let seq = head + 1;
+    for (prev, linked) in [(wrong_prev, false), (right_prev, true)] {
+        let hash = entry_hash(&prev, seq, at, "tickets", "UPDATE", tk, &forged);
+        raw.exec(&format!(
+            "INSERT INTO audit_log (seq, at, tbl, op, row_key, row_json, prev_hash, hash) VALUES ({seq}, '{at}', 'tickets', 'UPDATE', '{tk}', {}, '{prev}', '{hash}')",
+            q(&forged)
+        ))
+        .await
+        .expect("appending is allowed");
+        let found = problems(&verify(&srv));
+        if linked {
+            // ... and then one linked correctly: the chain holds, but the ticket no
+            // longer matches its latest snapshot.
+            assert_eq!(found, vec![p("ROW_CHANGED", Some(seq), "tickets", tk)], "{found:?}");
+        } else {
+            assert_eq!(found[0], p("INSERTED", Some(seq), "tickets", tk), "{found:?}");
+            assert!(found.contains(&p("ROW_CHANGED", Some(seq), "tickets", tk)), "{found:?}");
+        }
+        raw.behind_the_log(&format!("DELETE FROM audit_log WHERE seq = {seq}")).await;
+        assert_ok(&verify(&srv), "the forged entry removed");
+    }
+
+    // (d) The ticket's weight edited with the triggers out of the way.
+    let gross = raw.text(&format!("SELECT CAST(gross_kg AS TEXT) AS v FROM tickets WHERE id = {tk}")).await;
+    raw.behind_the_log(&format!("UPDATE tickets SET gross_kg = '1234.50' WHERE id = {tk}")).await;
+    let latest_seq: i64 = raw
+        .text(&format!("SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}'"))
+        .await
+        .parse()
+        .unwrap();
+    assert_eq!(problems(&verify(&srv)), vec![p("ROW_CHANGED", Some(latest_seq), "tickets", tk)]);
+    raw.behind_the_log(&format!("UPDATE tickets SET gross_kg = {} WHERE id = {tk}", q(&gross))).await;
+    assert_ok(&verify(&srv), "the weight restored");
+
+    // (e) A missing or disabled audit trigger.
+    let disable = match raw {
+        Raw::Pg(_) => ("ALTER TABLE tickets DISABLE TRIGGER audit".to_string(), "ALTER TABLE tickets ENABLE TRIGGER audit".to_string()),
+        Raw::Sqlite(_) => {
+            let sql = raw.text("SELECT sql AS v FROM sqlite_master WHERE name = 'audit_tickets_update'").await;
+            ("DROP TRIGGER audit_tickets_update".to_string(), sql)
+        }
+    };
+    raw.exec(&disable.0).await.unwrap();
+    let found = problems(&verify(&srv));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].2.as_str()), ("TRIGGER", "tickets"), "{found:?}");
+    raw.exec(&disable.1).await.unwrap();
+    assert_ok(&verify(&srv), "the trigger back");
+
+    // (f) A row deleted behind the log; the text report names it too.
+    let insp = raw.text("SELECT CAST(id AS TEXT) AS v FROM inspections WHERE barcode = 'AUB1'").await;
+    let insp_seq: i64 = raw
+        .text(&format!("SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'inspections' AND row_key = '{insp}'"))
+        .await
+        .parse()
+        .unwrap();
+    raw.behind_the_log("DELETE FROM inspections WHERE barcode = 'AUB1'").await;
+    assert_eq!(problems(&verify(&srv)), vec![p("ROW_MISSING", Some(insp_seq), "inspections", &insp)]);
+    let out = srv.cli(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "exit code 1 on a problem");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("seq={insp_seq}")) && text.contains("表=inspections") && text.contains(&format!("键={insp}")), "{text}");
+}
+
+async fn concurrent_writers_leave_no_gaps(backend: Backend) {
+    let (srv, g) = ginning::start(backend).await;
+    // Two server processes on one database (on PostgreSQL: two connection pools
+    // racing for the chain); on SQLite one process with many requests in flight.
+    let other = match backend {
+        Backend::Postgres => Some(srv.another_on_same_db().await),
+        Backend::Sqlite => None,
+    };
+    let plot = g.plot("A1-01-1");
+    let id = g.id(1);
+    const N: usize = 60;
+    let started = Instant::now();
+    let results: Vec<Value> = futures_util::stream::iter(0..N)
+        .map(|i| {
+            let target = match (&other, i % 2) {
+                (Some(o), 1) => o,
+                _ => &srv,
+            };
+            let token = if i % 3 == 0 { g.t.qy_a.clone() } else { g.qy_b.clone() };
+            let tk = Tk::new(&format!("C-{i}"), &id, std::slice::from_ref(&plot), "1000");
+            async move { ginning::upload_raw(target, &token, &tk).await }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    for r in &results {
+        data(r);
+    }
+    let report = verify(&srv);
+    assert_ok(&report, "after concurrent uploads");
+    let mut raw = Raw::open(&srv).await;
+    let inserted = raw.text("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE tbl = 'tickets' AND op = 'INSERT'").await;
+    assert_eq!(inserted, N.to_string(), "one INSERT entry per ticket");
+    let span = raw.text("SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(MAX(seq) AS TEXT) AS v FROM audit_log").await;
+    let (n, max) = span.split_once(' ').unwrap();
+    assert_eq!(n, max, "seq runs 1..=count without gaps");
+    assert_eq!(report["entries"].to_string(), n);
+    eprintln!("audit ({backend:?}): {N} concurrent uploads in {:?}, chain of {n} entries verified", started.elapsed());
+}
+
+// ---------------------------------------------------------------- benchmark
+
+/// The cost of the audit triggers on `uploadTicket`: `COTTON_AUDIT_BENCH_N`
+/// (default 2000) uploads, 16 in flight, on a database with the audit triggers
+/// and on one without them. Prints the figures; asserts nothing about time.
+///
+/// `cargo test -p cotton-trace --test api -j 2 -- --ignored --nocapture audit::bench_upload_ticket`
+#[tokio::test]
+#[ignore]
+async fn bench_upload_ticket_postgres() {
+    if !pg_available().await {
+        return;
+    }
+    bench_upload_ticket(Backend::Postgres).await;
+}
+
+#[tokio::test]
+#[ignore]
+async fn bench_upload_ticket_sqlite() {
+    bench_upload_ticket(Backend::Sqlite).await;
+}
+
+async fn bench_upload_ticket(backend: Backend) {
+    let n: usize = std::env::var("COTTON_AUDIT_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let mut figures = Vec::new();
+    for audited in [true, false, true, false] {
+        let (srv, g) = ginning::start(backend).await;
+        let mut raw = Raw::open(&srv).await;
+        if !audited {
+            let drops: String = match raw {
+                Raw::Pg(_) => AUDITED.iter().map(|t| format!("DROP TRIGGER audit ON {t};")).collect(),
+                Raw::Sqlite(_) => raw
+                    .texts("SELECT name AS v FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit%'")
+                    .await
+                    .iter()
+                    .map(|n| format!("DROP TRIGGER {n};"))
+                    .collect(),
+            };
+            raw.exec(&drops).await.unwrap();
+        }
+        let plot = g.plot("A1-01-1");
+        let id = g.id(1);
+        let token = g.t.qy_a.clone();
+        let run = |from: usize, to: usize| {
+            let (srv, plot, id, token) = (&srv, &plot, &id, &token);
+            futures_util::stream::iter(from..to)
+                .map(move |i| {
+                    let tk = Tk::new(&format!("B-{i}"), id, std::slice::from_ref(plot), "1000");
+                    async move { ginning::upload_raw(srv, token, &tk).await }
+                })
+                .buffer_unordered(16)
+                .collect::<Vec<Value>>()
+        };
+        for r in run(0, 100).await {
+            data(&r); // warm-up
+        }
+        let t0 = Instant::now();
+        let results = run(100, 100 + n).await;
+        let secs = t0.elapsed().as_secs_f64();
+        for r in &results {
+            data(r);
+        }
+        let entries = raw.text("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log").await;
+        let rate = n as f64 / secs;
+        eprintln!(
+            "bench uploadTicket {backend:?} audit={audited}: {n} in {secs:.2} s = {rate:.0} tickets/s (audit_log entries: {entries})"
+        );
+        figures.push((audited, rate));
+    }
+    let avg = |a: bool| {
+        let v: Vec<f64> = figures.iter().filter(|f| f.0 == a).map(|f| f.1).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let (with, without) = (avg(true), avg(false));
+    eprintln!(
+        "bench uploadTicket {backend:?}: with audit {with:.0}/s, without {without:.0}/s, cost {:.1} %",
+        (1.0 - with / without) * 100.0
+    );
+}
