@@ -82,7 +82,19 @@ impl From<RuleError> for AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        AppError::Database(e)
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            // The database went away under this connection (restarted, network):
+            // the caller may retry, it is not a bug.
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
+            | Error::BrokenTransactionManager => AppError::Unavailable("数据库连接中断，请稍后重试".into()),
+            // PostgreSQL shutting down under a running statement (SQLSTATE 57P01,
+            // which diesel reports only by its message).
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info) if info.message().starts_with("terminating connection") => {
+                AppError::Unavailable("数据库连接中断，请稍后重试".into())
+            }
+            e => AppError::Database(e),
+        }
     }
 }
 

@@ -28,6 +28,11 @@ pub enum EventTopic {
     BaleLinked,
     /// An organisation was added to the tree (beyond the contract).
     OrgCreated,
+    /// Beyond the contract: events may have been missed (the PostgreSQL LISTEN
+    /// connection was lost and is back, or this subscriber fell behind); re-query
+    /// what you show. Sent to every subscription, whatever its filters; it
+    /// carries no ids.
+    Resync,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,9 +131,15 @@ impl EventBus {
     }
 }
 
+/// Longest pause between two attempts to re-open the LISTEN connection.
+const MAX_LISTEN_BACKOFF: Duration = Duration::from_secs(3);
+
 async fn listen_loop(url: String, sender: broadcast::Sender<Event>) {
     use diesel_async::{AsyncConnection, RunQueryDsl};
     let mut backoff = Duration::from_millis(200);
+    // Set once the first LISTEN succeeded: every later one follows a lost
+    // connection, during which notifications were missed.
+    let mut listened_before = false;
     loop {
         match PgConn::establish(&url).await {
             Ok(mut conn) => {
@@ -137,6 +148,13 @@ async fn listen_loop(url: String, sender: broadcast::Sender<Event>) {
                 } else {
                     tracing::info!("listening for events on PostgreSQL channel {PG_CHANNEL}");
                     backoff = Duration::from_millis(200);
+                    if listened_before {
+                        // Subscribers re-query: whatever happened while the
+                        // connection was down was not announced to them.
+                        tracing::info!("event listener reconnected; subscribers get RESYNC");
+                        let _ = sender.send(Event::new(EventTopic::Resync));
+                    }
+                    listened_before = true;
                     let mut stream = std::pin::pin!(conn.notifications_stream());
                     while let Some(item) = stream.next().await {
                         match item {
@@ -152,11 +170,12 @@ async fn listen_loop(url: String, sender: broadcast::Sender<Event>) {
                             }
                         }
                     }
+                    tracing::warn!("event listener connection closed; reconnecting");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "event listener cannot connect"),
         }
         tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
+        backoff = (backoff * 2).min(MAX_LISTEN_BACKOFF);
     }
 }

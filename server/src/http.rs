@@ -176,7 +176,10 @@ fn healthz() -> &'static str {
 
 #[handler]
 async fn readyz(state: Data<&AppState>) -> Response {
-    if state.db.ping().await {
+    // A database that does not answer within 3 s is as good as down (the pool
+    // would otherwise wait its whole checkout timeout for a connection).
+    let ping = tokio::time::timeout(std::time::Duration::from_secs(3), state.db.ping());
+    if ping.await.unwrap_or(false) {
         "ready".into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()

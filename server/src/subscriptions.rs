@@ -8,6 +8,7 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::Principal;
+use crate::error::AppError;
 use crate::events::{Event, EventTopic};
 use crate::graphql::{CtxExt, parse_id};
 
@@ -71,12 +72,18 @@ impl Subscription {
         enterprise_id: Option<ID>,
     ) -> Result<impl Stream<Item = GqlEvent>> {
         let who = ctx.principal()?.clone();
+        if who.role == Role::Grower {
+            // Growers see no event (see `visible_to`): say so instead of a silent stream.
+            return Err(AppError::Forbidden("种植者不能订阅实时事件，请在结果页查询".into()).into());
+        }
         let region = region_id.as_ref().map(|r| parse_id(r, "地区")).transpose()?;
         let enterprise = enterprise_id.as_ref().map(|e| parse_id(e, "企业")).transpose()?;
         let mut rx = ctx.state().bus.subscribe();
         Ok(async_stream::stream! {
             loop {
                 match rx.recv().await {
+                    // Missed events concern every subscriber, whatever it filters.
+                    Ok(event) if event.topic == EventTopic::Resync => yield GqlEvent::from(event),
                     Ok(event) => {
                         let wanted = topics.as_ref().is_none_or(|t| t.contains(&event.topic))
                             && region.is_none_or(|r| event.region_id == Some(r))
@@ -86,7 +93,10 @@ impl Subscription {
                             yield GqlEvent::from(event);
                         }
                     }
-                    Err(RecvError::Lagged(n)) => tracing::warn!(missed = n, "slow subscriber skipped events"),
+                    Err(RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "slow subscriber skipped events; sending RESYNC");
+                        yield GqlEvent::from(Event::new(EventTopic::Resync));
+                    }
                     Err(RecvError::Closed) => break,
                 }
             }

@@ -228,6 +228,18 @@ impl TestServer {
     /// A fresh database, `admin create`, then `serve`.
     pub async fn start(backend: Backend, opts: Opts) -> TestServer {
         let db = Arc::new(Db::create(backend).await);
+        Self::start_on(backend, db, opts).await
+    }
+
+    /// `admin create` + `serve` on a database the test owns (e.g. a private
+    /// PostgreSQL cluster); the harness creates and drops nothing there.
+    pub async fn start_on_url(backend: Backend, url: &str, opts: Opts) -> TestServer {
+        let dir = tempfile::Builder::new().prefix("cotton-test-").tempdir().expect("tempdir");
+        let db = Arc::new(Db { url: url.to_string(), dir, pg_name: None });
+        Self::start_on(backend, db, opts).await
+    }
+
+    async fn start_on(backend: Backend, db: Arc<Db>, opts: Opts) -> TestServer {
         let out = base_command(&db)
             .args(["admin", "create", "--username", ADMIN_USER, "--password", ADMIN_PW])
             .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -241,6 +253,13 @@ impl TestServer {
             String::from_utf8_lossy(&out.stderr)
         );
         Self::serve(backend, db, &opts).await
+    }
+
+    /// kill -9 (SIGKILL) of the server process, reaped; the database stays for
+    /// [`TestServer::another_on_same_db_with`].
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// The database URL the server runs on.

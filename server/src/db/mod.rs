@@ -246,7 +246,7 @@ impl DbPool {
     pub async fn read(&self) -> Result<DbConn, crate::error::AppError> {
         match self {
             DbPool::Sqlite { read, .. } => Ok(DbConn::Sqlite(read.get_owned().await.map_err(pool_err)?)),
-            DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pool.get_owned().await.map_err(pool_err)?)),
+            DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pg_checkout(pool).await?)),
         }
     }
 
@@ -254,7 +254,7 @@ impl DbPool {
     pub async fn write(&self) -> Result<DbConn, crate::error::AppError> {
         match self {
             DbPool::Sqlite { write, .. } => Ok(DbConn::Sqlite(write.get_owned().await.map_err(pool_err)?)),
-            DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pool.get_owned().await.map_err(pool_err)?)),
+            DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pg_checkout(pool).await?)),
         }
     }
 
@@ -266,6 +266,22 @@ impl DbPool {
         });
         ok.is_ok()
     }
+}
+
+/// A pooled PostgreSQL connection whose socket is still open. After the server
+/// restarted, idle connections are closed ones: each is handed back broken (so
+/// the pool drops it) instead of failing the caller's first query. The check
+/// is local (no round trip), so it costs nothing when the database is healthy.
+async fn pg_checkout(pool: &Pool<PgConn>) -> Result<PooledConnection<'static, PgConn>, crate::error::AppError> {
+    use diesel_async::pooled_connection::PoolableConnection;
+    for _ in 0..=pool.state().connections {
+        let mut conn = pool.get_owned().await.map_err(pool_err)?;
+        if !conn.is_broken() {
+            return Ok(conn);
+        }
+        drop(conn);
+    }
+    pool.get_owned().await.map_err(pool_err)
 }
 
 fn pool_err<E: std::fmt::Display>(e: E) -> crate::error::AppError {
