@@ -12,7 +12,9 @@ use crate::files::{self, SheetRow};
 use crate::graphql::CtxExt;
 use crate::state::AppState;
 
-pub const COMPANY_ACCOUNTS_HEADER: [&str; 5] = ["团场编码", "连队编码", "连队名称", "账号", "初始密码"];
+/// Row 1 of the sheet and its row parser live in `cotton-import` (shared with the
+/// fuzz targets).
+pub use cotton_import::company_accounts::COMPANY_ACCOUNTS_HEADER;
 
 #[derive(SimpleObject, Debug, Clone)]
 pub struct ImportRowResult {
@@ -74,13 +76,11 @@ impl ImportMutation {
 }
 
 async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppResult<(&'static str, Option<String>)> {
-    let regiment_code = row.cell(0);
-    let company_code = rules::validate_org_code(row.cell(1))?;
-    let company_name = rules::validate_name(row.cell(2), "连队名称")?;
-    let username = rules::validate_username(row.cell(3))?;
-    let given = row.cell(4);
-    let generated = given.is_empty() || given == "自动生成" || given.eq_ignore_ascii_case("generate");
-    let password = if generated { auth::generate_password() } else { given.to_string() };
+    let line = cotton_import::company_accounts::parse_line(row)?;
+    let (regiment_code, company_code, company_name, username) =
+        (line.regiment_code.as_str(), line.company_code, line.company_name, line.username);
+    let generated = line.password.is_none();
+    let password = line.password.unwrap_or_else(auth::generate_password);
     rules::validate_password(&password)?;
 
     let regiment = crate::orgs::find_by_code(conn, regiment_code)

@@ -5,25 +5,24 @@ pub mod graphql;
 pub mod reports;
 
 use std::collections::{BTreeMap, HashMap};
-use std::str::FromStr;
 
 use chrono::{NaiveDateTime, Utc};
 use cotton_domain::allocation::allocate;
 use cotton_domain::season::SeasonRules;
 use cotton_domain::units::UnitKind;
+use cotton_import::inspections::{InspectionLine, parse_line};
 use rust_decimal::Decimal;
 
 use crate::accounts::import::ImportReport;
 use crate::db::prelude::*;
 use crate::db::schema::{bales, inspections, tickets, trace_cards};
 use crate::db::{DbConn, DbPool, Dec};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::files::SheetRow;
 use crate::units::UnitRow;
 
 /// Columns of the inspection file (CSV or xlsx), row 1 exactly.
-pub const INSPECTION_HEADER: [&str; 9] =
-    ["条码", "颜色级", "长度", "强度", "马克隆值", "整齐度", "含杂率", "回潮率", "公定重量"];
+pub use cotton_import::inspections::INSPECTION_HEADER;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = inspections)]
@@ -52,62 +51,17 @@ impl InspectionRow {
     }
 }
 
-/// One parsed inspection line.
-#[derive(Debug, Clone, PartialEq)]
-struct InspectionLine {
-    barcode: String,
-    color_grade: Option<String>,
-    length_mm: Option<Decimal>,
-    strength: Option<Decimal>,
-    micronaire: Option<Decimal>,
-    uniformity_pct: Option<Decimal>,
-    trash_pct: Option<Decimal>,
-    moisture_pct: Option<Decimal>,
-    conditioned_kg: Option<Decimal>,
-}
-
-fn decimal_cell(row: &SheetRow, i: usize, what: &str, min_exclusive: Decimal, max_exclusive: Decimal) -> AppResult<Option<Decimal>> {
-    let cell = row.cell(i);
-    if cell.is_empty() {
-        return Ok(None);
-    }
-    let d = Decimal::from_str(cell).map_err(|_| AppError::Validation(format!("{what}“{cell}”不是有效数字")))?;
-    if d <= min_exclusive || d >= max_exclusive {
-        return Err(AppError::Validation(format!("{what}{d}超出合理范围")));
-    }
-    cotton_domain::weights::validate_two_places(d, what)?;
-    Ok(Some(d.normalize()))
-}
-
-fn parse_line(row: &SheetRow) -> AppResult<InspectionLine> {
-    let barcode = row.cell(0).to_string();
-    cotton_domain::processing::validate_barcode(&barcode)?;
-    let zero = Decimal::ZERO;
-    Ok(InspectionLine {
-        color_grade: Some(row.cell(1).to_string()).filter(|s| !s.is_empty()),
-        length_mm: decimal_cell(row, 2, "长度", zero, Decimal::from(60))?,
-        strength: decimal_cell(row, 3, "断裂比强度", zero, Decimal::from(80))?,
-        micronaire: decimal_cell(row, 4, "马克隆值", zero, Decimal::from(10))?,
-        uniformity_pct: decimal_cell(row, 5, "长度整齐度", zero, Decimal::from(101))?,
-        trash_pct: decimal_cell(row, 6, "含杂率", Decimal::from(-1), Decimal::from(100))?,
-        moisture_pct: decimal_cell(row, 7, "回潮率", Decimal::from(-1), Decimal::from(100))?,
-        conditioned_kg: decimal_cell(row, 8, "公定重量", zero, Decimal::from(1000))?,
-        barcode,
-    })
-}
-
-impl InspectionLine {
-    fn same_as(&self, r: &InspectionRow) -> bool {
-        let d = |v: Option<Dec>| v.map(|x| x.0.normalize());
-        self.color_grade == r.color_grade
-            && self.length_mm == d(r.length_mm)
-            && self.strength == d(r.strength)
-            && self.micronaire == d(r.micronaire)
-            && self.uniformity_pct == d(r.uniformity_pct)
-            && self.trash_pct == d(r.trash_pct)
-            && self.moisture_pct == d(r.moisture_pct)
-            && self.conditioned_kg == d(r.conditioned_kg)
-    }
+/// The row parser is `cotton_import::inspections::parse_line` (shared with the fuzz targets).
+fn same_as(line: &InspectionLine, r: &InspectionRow) -> bool {
+    let d = |v: Option<Dec>| v.map(|x| x.0.normalize());
+    line.color_grade == r.color_grade
+        && line.length_mm == d(r.length_mm)
+        && line.strength == d(r.strength)
+        && line.micronaire == d(r.micronaire)
+        && line.uniformity_pct == d(r.uniformity_pct)
+        && line.trash_pct == d(r.trash_pct)
+        && line.moisture_pct == d(r.moisture_pct)
+        && line.conditioned_kg == d(r.conditioned_kg)
 }
 
 /// Imports inspection results: created / updated / skipped (identical) / failed
@@ -119,7 +73,7 @@ pub async fn import(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<ImportRep
         let line = match parse_line(row) {
             Ok(l) => l,
             Err(e) => {
-                report.push(row.row, "failed", Some(e.message()));
+                report.push(row.row, "failed", Some(e.to_string()));
                 continue;
             }
         };
@@ -138,7 +92,7 @@ pub async fn import(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<ImportRep
                 .await
                 .optional()?
         });
-        if existing.as_ref().is_some_and(|e| line.same_as(e)) {
+        if existing.as_ref().is_some_and(|e| same_as(&line, e)) {
             report.push(row.row, "skipped", None);
             continue;
         }

@@ -1,13 +1,7 @@
 //! Roster import from the company's Excel sheet: one row per plot. Idempotent —
 //! a grower is keyed by ID number, a plot by (company, season, plot code).
 
-use std::str::FromStr;
-
 use chrono::Utc;
-use cotton_domain::identity::{validate_id_number, validate_mobile};
-use cotton_domain::orgs::validate_name;
-use cotton_domain::units::validate_plot_area_mu;
-use rust_decimal::Decimal;
 
 use super::{GrowerRow, PlotRow};
 use crate::accounts::import::ImportReport;
@@ -19,37 +13,10 @@ use crate::files::SheetRow;
 use crate::orgs::OrgRow;
 use crate::state::AppState;
 
-pub const ROSTER_HEADER: [&str; 7] = ["姓名", "身份证号", "手机号", "地块编号", "面积（亩）", "位置", "品种"];
-
-/// One roster row: a grower and one of their plots, validated.
-pub struct RosterLine {
-    pub name: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub plot_code: String,
-    pub area_mu: Decimal,
-    pub location: Option<String>,
-    pub variety: Option<String>,
-}
-
-fn parse_line(row: &SheetRow) -> AppResult<RosterLine> {
-    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let plot_code = row.cell(3);
-    if plot_code.is_empty() || plot_code.chars().count() > 32 {
-        return Err(AppError::Validation("地块编号不能为空且不超过32个字符".into()));
-    }
-    let area = Decimal::from_str(row.cell(4))
-        .map_err(|_| AppError::Validation(format!("面积“{}”不是有效数字", row.cell(4))))?;
-    Ok(RosterLine {
-        name: validate_name(row.cell(0), "姓名")?,
-        id_number: validate_id_number(row.cell(1))?,
-        phone: opt(row.cell(2)).map(|p| validate_mobile(&p)).transpose()?,
-        plot_code: plot_code.to_string(),
-        area_mu: validate_plot_area_mu(area.normalize())?,
-        location: opt(row.cell(5)),
-        variety: opt(row.cell(6)),
-    })
-}
+/// Row 1 of the roster sheet and its row parser live in `cotton-import` (shared
+/// with the fuzz targets).
+pub use cotton_import::roster::{ROSTER_HEADER, RosterLine};
+use cotton_import::roster::parse_line;
 
 pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[SheetRow]) -> AppResult<ImportReport> {
     let mut conn = state.db.write().await?;
@@ -63,7 +30,7 @@ pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[She
                 if r.is_ok() { conn.commit().await? } else { conn.rollback().await? }
                 r
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         };
         match outcome {
             Ok((status, msg)) => report.push(row.row, status, msg),
