@@ -92,8 +92,18 @@ fn init_logging(format: &str) {
     }
 }
 
+fn main() -> anyhow::Result<()> {
+    // Hidden: `cotton-trace driver-host` is the child process the server runs
+    // driver plugins in (see cotton_plugin_host::driver_host); no runtime, no
+    // logging set-up, stdin/stdout carry the protocol.
+    if std::env::args_os().nth(1).is_some_and(|a| a == cotton_trace::plugins::DRIVER_HOST_COMMAND) {
+        std::process::exit(cotton_plugin_host::driver_host::child_main());
+    }
+    run()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(&cli.log_format);
     let mut config = Config::from_env(cli.database_url.clone());

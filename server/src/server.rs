@@ -23,9 +23,11 @@ pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<AppState>
     let secret = TokenKeys::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
     let keys = TokenKeys::new(&secret, config.access_ttl, config.refresh_ttl);
     let sms = Arc::new(LogSmsSender::new(config.dev_mode));
-    let plugins = Arc::new(cotton_plugin_host::PluginRegistry::load_dir(&config.plugins_dir));
+    let isolation = crate::plugins::isolation_from_env()?;
+    let plugins = Arc::new(cotton_plugin_host::PluginRegistry::load_dir_with(&config.plugins_dir, &isolation));
     tracing::info!(
         dir = %config.plugins_dir.display(),
+        isolation = isolation.name(),
         loaded = plugins.list().len(),
         refused = plugins.refused().len(),
         "driver plugins"

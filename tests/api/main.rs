@@ -17,6 +17,7 @@ mod import;
 mod limits;
 mod lines;
 mod orgs;
+mod plugin_crash;
 mod registration;
 mod rosters;
 mod season;

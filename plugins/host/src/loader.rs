@@ -12,10 +12,13 @@
 //! have registered thread-local destructors that would run into unmapped code.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cotton_plugin_abi::ffi::*;
 use cotton_plugin_abi::wire::{CollectorInfo, CollectorModel, Describe, PluginKind, PrinterInfo};
+
+use crate::driver_host::ProcessConfig;
+use crate::driver_host::parent::RemotePlugin;
 
 /// Largest output accepted from one call (64 MiB).
 pub const MAX_OUTPUT_BYTES: usize = 64 << 20;
@@ -23,7 +26,7 @@ pub const MAX_OUTPUT_BYTES: usize = 64 << 20;
 pub const MAX_TABLE_STR: usize = 64;
 
 /// What the host knows about a loaded plugin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PluginInfo {
     pub name: String,
     pub kind: PluginKind,
@@ -54,9 +57,15 @@ type FreeFn = unsafe extern "C" fn(CottonBuf);
 /// A plugin library that passed every check. Calls are serialised.
 pub struct LoadedPlugin {
     info: PluginInfo,
-    call: CallFn,
-    free_buf: FreeFn,
-    lock: Mutex<()>,
+    backend: Backend,
+}
+
+/// Where a loaded plugin's calls run.
+enum Backend {
+    /// In this process, through the table's function pointers.
+    InProcess { call: CallFn, free_buf: FreeFn, lock: Mutex<()> },
+    /// In a driver-host child process (see [`crate::driver_host`]).
+    Process(RemotePlugin),
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -151,9 +160,7 @@ impl LoadedPlugin {
                 printer: None,
                 collector: None,
             },
-            call,
-            free_buf,
-            lock: Mutex::new(()),
+            backend: Backend::InProcess { call, free_buf, lock: Mutex::new(()) },
         };
         plugin.describe()?;
         crate::drivers::smoke_test(&plugin)?;
@@ -209,18 +216,49 @@ impl LoadedPlugin {
         Ok(())
     }
 
+    /// Loads and checks the library at `path` in a driver-host child process
+    /// (every check of [`LoadedPlugin::load`] runs there); calls are proxied
+    /// to the child. The error is the one-line reason for the log.
+    pub fn load_isolated(path: &Path, config: Arc<ProcessConfig>) -> Result<LoadedPlugin, String> {
+        let (info, remote) = RemotePlugin::load(path, config)?;
+        Ok(LoadedPlugin { info, backend: Backend::Process(remote) })
+    }
+
     pub fn info(&self) -> &PluginInfo {
         &self.info
     }
 
+    /// Whether calls run in a driver-host child process.
+    pub fn is_isolated(&self) -> bool {
+        matches!(self.backend, Backend::Process(_))
+    }
+
+    /// The pid of the driver-host child serving this plugin, when isolated and
+    /// one is running.
+    pub fn child_pid(&self) -> Option<u32> {
+        match &self.backend {
+            Backend::Process(remote) => remote.child_pid(),
+            Backend::InProcess { .. } => None,
+        }
+    }
+
     /// Runs one operation. Serialised per plugin; copies the output and gives
-    /// the plugin's buffer back.
+    /// the plugin's buffer back. Isolated: runs in the plugin's child, which a
+    /// crash or a missed deadline replaces (that call fails with
+    /// `COTTON_STATUS_INTERNAL`).
     pub fn call(&self, op: u32, input: &[u8]) -> Result<Vec<u8>, CallFailure> {
-        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        match &self.backend {
+            Backend::InProcess { call, free_buf, lock } => self.call_in_process(*call, *free_buf, lock, op, input),
+            Backend::Process(remote) => remote.call(op, input),
+        }
+    }
+
+    fn call_in_process(&self, call: CallFn, free_buf: FreeFn, lock: &Mutex<()>, op: u32, input: &[u8]) -> Result<Vec<u8>, CallFailure> {
+        let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = CottonBuf::empty();
         let input_ptr = if input.is_empty() { std::ptr::null() } else { input.as_ptr() };
         // SAFETY: the ABI: input is borrowed for the call, out is writable.
-        let status = unsafe { (self.call)(op, input_ptr, input.len(), &mut out) };
+        let status = unsafe { call(op, input_ptr, input.len(), &mut out) };
         let bytes = if out.ptr.is_null() {
             if out.len != 0 {
                 return Err(CallFailure {
@@ -231,7 +269,7 @@ impl LoadedPlugin {
             Vec::new()
         } else if out.len > MAX_OUTPUT_BYTES {
             // SAFETY: the plugin's own buffer, given back once.
-            unsafe { (self.free_buf)(out) };
+            unsafe { free_buf(out) };
             return Err(CallFailure {
                 status: COTTON_STATUS_INTERNAL,
                 message: format!("插件输出过大（{}字节，上限{}字节）", out.len, MAX_OUTPUT_BYTES),
@@ -240,7 +278,7 @@ impl LoadedPlugin {
             // SAFETY: the plugin promises `len` readable bytes at `ptr`.
             let v = unsafe { std::slice::from_raw_parts(out.ptr, out.len) }.to_vec();
             // SAFETY: the plugin's own buffer, given back once.
-            unsafe { (self.free_buf)(out) };
+            unsafe { free_buf(out) };
             v
         };
         if status == COTTON_STATUS_OK {

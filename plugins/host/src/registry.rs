@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use cotton_plugin_abi::wire::{CollectorModel, PluginKind};
 
+use crate::driver_host::Isolation;
 use crate::drivers::{Collector, Printer};
 use crate::error::HostError;
 use crate::loader::{LoadedPlugin, PluginInfo};
@@ -36,9 +37,16 @@ impl PluginRegistry {
         Self::default()
     }
 
-    /// Loads every library file directly in `dir`, in file-name order. A missing
-    /// folder is not an error (nothing is loaded; one info line says so).
+    /// Loads every library file directly in `dir`, in file-name order, in this
+    /// process. A missing folder is not an error (nothing is loaded; one info
+    /// line says so).
     pub fn load_dir(dir: &Path) -> Self {
+        Self::load_dir_with(dir, &Isolation::InProcess)
+    }
+
+    /// [`PluginRegistry::load_dir`], each plugin running where `isolation`
+    /// says: with [`Isolation::Process`], in its own driver-host child.
+    pub fn load_dir_with(dir: &Path, isolation: &Isolation) -> Self {
         let mut reg = Self::empty();
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
@@ -57,10 +65,11 @@ impl PluginRegistry {
             .collect();
         paths.sort();
         for path in paths {
-            reg.load_file(&path);
+            reg.load_file_with(&path, isolation);
         }
         tracing::info!(
             dir = %dir.display(),
+            isolation = isolation.name(),
             loaded = reg.plugins.len(),
             refused = reg.refused.len(),
             "driver plugins ready"
@@ -68,10 +77,19 @@ impl PluginRegistry {
         reg
     }
 
-    /// Loads one library; on refusal logs one line and records it. Returns
-    /// whether it was loaded.
+    /// Loads one library in this process; on refusal logs one line and records
+    /// it. Returns whether it was loaded.
     pub fn load_file(&mut self, path: &Path) -> bool {
-        let result = LoadedPlugin::load(path).and_then(|p| {
+        self.load_file_with(path, &Isolation::InProcess)
+    }
+
+    /// [`PluginRegistry::load_file`], the plugin running where `isolation` says.
+    pub fn load_file_with(&mut self, path: &Path, isolation: &Isolation) -> bool {
+        let loaded = match isolation {
+            Isolation::InProcess => LoadedPlugin::load(path),
+            Isolation::Process(config) => LoadedPlugin::load_isolated(path, config.clone()),
+        };
+        let result = loaded.and_then(|p| {
             let i = p.info();
             match self.plugins.iter().find(|q| q.info().kind == i.kind && q.info().model == i.model) {
                 Some(q) => Err(format!(
@@ -89,7 +107,8 @@ impl PluginRegistry {
                 let i = p.info();
                 tracing::info!(
                     path = %path.display(), name = %i.name, kind = i.kind.as_str(), model = %i.model,
-                    version = %i.version, abi = i.abi_version, "loaded driver plugin"
+                    version = %i.version, abi = i.abi_version, isolation = isolation.name(),
+                    pid = ?p.child_pid(), "loaded driver plugin"
                 );
                 self.plugins.push(Arc::new(p));
                 true
