@@ -159,8 +159,8 @@ fn assert_ok(report: &Value, why: &str) {
     assert_eq!(report["problems"], json!([]), "{why}");
 }
 
-/// (kind, seq, table, key) of each problem.
-fn problems(report: &Value) -> Vec<(String, Option<i64>, String, String)> {
+/// (kind, (chain, seq), table, key) of each problem.
+fn problems(report: &Value) -> Vec<(String, Option<(i64, i64)>, String, String)> {
     assert_eq!(report["ok"], false, "audit verify should fail: {report:#}");
     let list: Vec<_> = report["problems"]
         .as_array()
@@ -168,20 +168,31 @@ fn problems(report: &Value) -> Vec<(String, Option<i64>, String, String)> {
         .iter()
         .map(|p| {
             assert!(has_cjk(p["message"].as_str().unwrap_or("")), "a Chinese message: {p}");
-            (s(&p["kind"]), p["seq"].as_i64(), s(&p["table"]), s(&p["key"]))
+            let at = p["chain"].as_i64().zip(p["seq"].as_i64());
+            (s(&p["kind"]), at, s(&p["table"]), s(&p["key"]))
         })
         .collect();
     assert!(!list.is_empty(), "a failing report names its problems: {report:#}");
     list
 }
 
-fn p(kind: &str, seq: Option<i64>, table: &str, key: &str) -> (String, Option<i64>, String, String) {
-    (kind.into(), seq, table.into(), key.into())
+fn p(kind: &str, at: Option<(i64, i64)>, table: &str, key: &str) -> (String, Option<(i64, i64)>, String, String) {
+    (kind.into(), at, table.into(), key.into())
 }
 
-fn entry_hash(prev: &str, seq: i64, at: &str, tbl: &str, op: &str, key: &str, json: &str) -> String {
-    hex::encode(Sha256::digest(format!("{prev}|{seq}|{at}|{tbl}|{op}|{key}|{json}").as_bytes()))
+#[allow(clippy::too_many_arguments)]
+fn entry_hash(prev: &str, chain: i64, seq: i64, at: &str, tbl: &str, op: &str, key: &str, json: &str) -> String {
+    hex::encode(Sha256::digest(format!("{prev}|{chain}|{seq}|{at}|{tbl}|{op}|{key}|{json}").as_bytes()))
 }
+
+/// (chain, seq) from a query selecting `CAST(chain AS TEXT) || ' ' || CAST(seq AS TEXT) AS v`.
+async fn entry(raw: &mut Raw, sql: &str) -> (i64, i64) {
+    let v = raw.text(sql).await;
+    let (c, n) = v.split_once(' ').unwrap_or_else(|| panic!("{sql}: {v}"));
+    (c.parse().unwrap(), n.parse().unwrap())
+}
+
+const CS: &str = "CAST(chain AS TEXT) || ' ' || CAST(seq AS TEXT) AS v";
 
 // ---------------------------------------------------------------- tests
 
@@ -220,7 +231,9 @@ async fn audit_trail_covers_every_table_and_catches_tampering(backend: Backend) 
     let report = verify(&srv);
     assert_ok(&report, "after real mutations");
     assert_eq!(report["entries"], count, "{report}");
-    assert_eq!(report["head"]["seq"], count, "seq runs 1..=count: {report}");
+    let heads = report["heads"].as_array().expect("heads");
+    let seqs: i64 = heads.iter().map(|h| h["seq"].as_i64().unwrap()).sum();
+    assert_eq!(seqs, count, "each chain's seq runs 1..=its length: {report}");
     let out = srv.cli(&["audit", "verify"]);
     assert!(out.status.success());
     let line_out = String::from_utf8_lossy(&out.stdout).to_string();
@@ -244,59 +257,70 @@ async fn audit_trail_covers_every_table_and_catches_tampering(backend: Backend) 
     let tk = ticket.as_str();
 
     // (a) An edited log entry: the ticket's first snapshot gets another weight.
-    let s_edit: i64 = raw
-        .text(&format!("SELECT CAST(MIN(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}'"))
-        .await
-        .parse()
-        .unwrap();
-    let original = raw.text(&format!("SELECT row_json AS v FROM audit_log WHERE seq = {s_edit}")).await;
+    let e_edit = entry(&mut raw, &format!("SELECT {CS} FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}' ORDER BY at LIMIT 1")).await;
+    let at_edit = format!("chain = {} AND seq = {}", e_edit.0, e_edit.1);
+    let original = raw.text(&format!("SELECT row_json AS v FROM audit_log WHERE {at_edit}")).await;
     assert!(original.contains("1000"), "{original}");
-    raw.behind_the_log(&format!("UPDATE audit_log SET row_json = {} WHERE seq = {s_edit}", q(&original.replace("1000", "9000"))))
+    raw.behind_the_log(&format!("UPDATE audit_log SET row_json = {} WHERE {at_edit}", q(&original.replace("1000", "9000"))))
         .await;
     let found = problems(&verify(&srv));
-    assert_eq!(found[0], p("EDITED", Some(s_edit), "tickets", tk), "{found:?}");
+    assert_eq!(found[0], p("EDITED", Some(e_edit), "tickets", tk), "{found:?}");
     assert!(found.iter().all(|f| (f.0 == "EDITED" || f.0 == "ROW_CHANGED") && f.2 == "tickets" && f.3 == tk), "{found:?}");
-    raw.behind_the_log(&format!("UPDATE audit_log SET row_json = {} WHERE seq = {s_edit}", q(&original))).await;
+    raw.behind_the_log(&format!("UPDATE audit_log SET row_json = {} WHERE {at_edit}", q(&original))).await;
     assert_ok(&verify(&srv), "the entry restored");
 
-    // (b) A deleted log entry: a review's only snapshot.
-    let s_del: i64 = raw
-        .text("SELECT CAST(MIN(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'unit_reviews'")
-        .await
-        .parse()
-        .unwrap();
+    // (b) A deleted log entry: a review's only snapshot (one with a successor in
+    // its chain, so that the gap shows).
+    let e_del = entry(
+        &mut raw,
+        &format!(
+            "SELECT {CS} FROM audit_log a WHERE tbl = 'unit_reviews' AND EXISTS \
+             (SELECT 1 FROM audit_log b WHERE b.chain = a.chain AND b.seq = a.seq + 1) ORDER BY chain, seq LIMIT 1"
+        ),
+    )
+    .await;
+    let at_del = format!("chain = {} AND seq = {}", e_del.0, e_del.1);
     let mut cols = Vec::new();
     for c in ["at", "tbl", "op", "row_key", "row_json", "prev_hash", "hash"] {
-        cols.push(raw.text(&format!("SELECT {c} AS v FROM audit_log WHERE seq = {s_del}")).await);
+        cols.push(raw.text(&format!("SELECT {c} AS v FROM audit_log WHERE {at_del}")).await);
     }
     let review_key = cols[3].clone();
-    raw.behind_the_log(&format!("DELETE FROM audit_log WHERE seq = {s_del}")).await;
+    raw.behind_the_log(&format!("DELETE FROM audit_log WHERE {at_del}")).await;
     let found = problems(&verify(&srv));
     assert_eq!(found[0].0, "DELETED", "{found:?}");
-    assert_eq!(found[0].1, Some(s_del + 1), "the gap is reported at the next entry: {found:?}");
+    assert_eq!(found[0].1, Some((e_del.0, e_del.1 + 1)), "the gap is reported at the next entry: {found:?}");
     assert!(found.contains(&p("ROW_UNLOGGED", None, "unit_reviews", &review_key)), "the review lost its snapshot: {found:?}");
     let values = cols.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
     raw.behind_the_log(&format!(
-        "INSERT INTO audit_log (seq, at, tbl, op, row_key, row_json, prev_hash, hash) VALUES ({s_del}, {values})"
+        "INSERT INTO audit_log (chain, seq, at, tbl, op, row_key, row_json, prev_hash, hash) VALUES ({}, {}, {values})",
+        e_del.0, e_del.1
     ))
     .await;
     assert_ok(&verify(&srv), "the entry put back");
 
-    // (c) An inserted entry: a forged snapshot of the ticket appended with a valid
-    // hash of its own but linked to the wrong predecessor ...
-    let head: i64 = raw.text("SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log").await.parse().unwrap();
+    // (c) An inserted entry: a forged snapshot of the ticket appended to the
+    // longest chain with a valid hash of its own but linked to the wrong
+    // predecessor ...
+    let chain: i64 = raw
+        .text("SELECT CAST(chain AS TEXT) AS v FROM audit_log GROUP BY chain ORDER BY COUNT(*) DESC, chain LIMIT 1")
+        .await
+        .parse()
+        .unwrap();
+    let head: i64 = raw.text(&format!("SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log WHERE chain = {chain}")).await.parse().unwrap();
+    assert!(head >= 2, "the longest chain has a few entries");
     let latest_json = raw
-        .text(&format!("SELECT row_json AS v FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}')"))
+        .text(&format!("SELECT row_json AS v FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}' ORDER BY at DESC LIMIT 1"))
         .await;
     let forged = latest_json.replace("1000", "1001");
-    let at = "2026-12-01T00:00:00.000Z";
-    let wrong_prev = raw.text(&format!("SELECT hash AS v FROM audit_log WHERE seq = {}", head - 1)).await;
-    let right_prev = raw.text(&format!("SELECT hash AS v FROM audit_log WHERE seq = {head}")).await;
+    let at = "2999-12-31T00:00:00.000000Z";
+    let wrong_prev = raw.text(&format!("SELECT hash AS v FROM audit_log WHERE chain = {chain} AND seq = {}", head - 1)).await;
+    let right_prev = raw.text(&format!("SELECT hash AS v FROM audit_log WHERE chain = {chain} AND seq = {head}")).await;
     let seq = head + 1;
     for (prev, linked) in [(wrong_prev, false), (right_prev, true)] {
-        let hash = entry_hash(&prev, seq, at, "tickets", "UPDATE", tk, &forged);
+        let hash = entry_hash(&prev, chain, seq, at, "tickets", "UPDATE", tk, &forged);
         raw.exec(&format!(
-            "INSERT INTO audit_log (seq, at, tbl, op, row_key, row_json, prev_hash, hash) VALUES ({seq}, '{at}', 'tickets', 'UPDATE', '{tk}', {}, '{prev}', '{hash}')",
+            "INSERT INTO audit_log (chain, seq, at, tbl, op, row_key, row_json, prev_hash, hash) \
+             VALUES ({chain}, {seq}, '{at}', 'tickets', 'UPDATE', '{tk}', {}, '{prev}', '{hash}')",
             q(&forged)
         ))
         .await
@@ -305,24 +329,20 @@ async fn audit_trail_covers_every_table_and_catches_tampering(backend: Backend) 
         if linked {
             // ... and then one linked correctly: the chain holds, but the ticket no
             // longer matches its latest snapshot.
-            assert_eq!(found, vec![p("ROW_CHANGED", Some(seq), "tickets", tk)], "{found:?}");
+            assert_eq!(found, vec![p("ROW_CHANGED", Some((chain, seq)), "tickets", tk)], "{found:?}");
         } else {
-            assert_eq!(found[0], p("INSERTED", Some(seq), "tickets", tk), "{found:?}");
-            assert!(found.contains(&p("ROW_CHANGED", Some(seq), "tickets", tk)), "{found:?}");
+            assert_eq!(found[0], p("INSERTED", Some((chain, seq)), "tickets", tk), "{found:?}");
+            assert!(found.contains(&p("ROW_CHANGED", Some((chain, seq)), "tickets", tk)), "{found:?}");
         }
-        raw.behind_the_log(&format!("DELETE FROM audit_log WHERE seq = {seq}")).await;
+        raw.behind_the_log(&format!("DELETE FROM audit_log WHERE chain = {chain} AND seq = {seq}")).await;
         assert_ok(&verify(&srv), "the forged entry removed");
     }
 
     // (d) The ticket's weight edited with the triggers out of the way.
     let gross = raw.text(&format!("SELECT CAST(gross_kg AS TEXT) AS v FROM tickets WHERE id = {tk}")).await;
     raw.behind_the_log(&format!("UPDATE tickets SET gross_kg = '1234.50' WHERE id = {tk}")).await;
-    let latest_seq: i64 = raw
-        .text(&format!("SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}'"))
-        .await
-        .parse()
-        .unwrap();
-    assert_eq!(problems(&verify(&srv)), vec![p("ROW_CHANGED", Some(latest_seq), "tickets", tk)]);
+    let e_latest = entry(&mut raw, &format!("SELECT {CS} FROM audit_log WHERE tbl = 'tickets' AND row_key = '{tk}' ORDER BY at DESC LIMIT 1")).await;
+    assert_eq!(problems(&verify(&srv)), vec![p("ROW_CHANGED", Some(e_latest), "tickets", tk)]);
     raw.behind_the_log(&format!("UPDATE tickets SET gross_kg = {} WHERE id = {tk}", q(&gross))).await;
     assert_ok(&verify(&srv), "the weight restored");
 
@@ -343,17 +363,16 @@ async fn audit_trail_covers_every_table_and_catches_tampering(backend: Backend) 
 
     // (f) A row deleted behind the log; the text report names it too.
     let insp = raw.text("SELECT CAST(id AS TEXT) AS v FROM inspections WHERE barcode = 'AUB1'").await;
-    let insp_seq: i64 = raw
-        .text(&format!("SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log WHERE tbl = 'inspections' AND row_key = '{insp}'"))
-        .await
-        .parse()
-        .unwrap();
+    let e_insp = entry(&mut raw, &format!("SELECT {CS} FROM audit_log WHERE tbl = 'inspections' AND row_key = '{insp}' ORDER BY at DESC LIMIT 1")).await;
     raw.behind_the_log("DELETE FROM inspections WHERE barcode = 'AUB1'").await;
-    assert_eq!(problems(&verify(&srv)), vec![p("ROW_MISSING", Some(insp_seq), "inspections", &insp)]);
+    assert_eq!(problems(&verify(&srv)), vec![p("ROW_MISSING", Some(e_insp), "inspections", &insp)]);
     let out = srv.cli(&["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1), "exit code 1 on a problem");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("seq={insp_seq}")) && text.contains("表=inspections") && text.contains(&format!("键={insp}")), "{text}");
+    assert!(
+        text.contains(&format!("chain={} seq={}", e_insp.0, e_insp.1)) && text.contains("表=inspections") && text.contains(&format!("键={insp}")),
+        "{text}"
+    );
 }
 
 async fn concurrent_writers_leave_no_gaps(backend: Backend) {
@@ -389,11 +408,19 @@ async fn concurrent_writers_leave_no_gaps(backend: Backend) {
     let mut raw = Raw::open(&srv).await;
     let inserted = raw.text("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE tbl = 'tickets' AND op = 'INSERT'").await;
     assert_eq!(inserted, N.to_string(), "one INSERT entry per ticket");
-    let span = raw.text("SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(MAX(seq) AS TEXT) AS v FROM audit_log").await;
-    let (n, max) = span.split_once(' ').unwrap();
-    assert_eq!(n, max, "seq runs 1..=count without gaps");
-    assert_eq!(report["entries"].to_string(), n);
-    eprintln!("audit ({backend:?}): {N} concurrent uploads in {:?}, chain of {n} entries verified", started.elapsed());
+    let spans = raw.texts("SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(MAX(seq) AS TEXT) AS v FROM audit_log GROUP BY chain").await;
+    let mut total = 0;
+    for span in &spans {
+        let (n, max) = span.split_once(' ').unwrap();
+        assert_eq!(n, max, "each chain's seq runs 1..=its length without gaps: {spans:?}");
+        total += n.parse::<u64>().unwrap();
+    }
+    assert_eq!(report["entries"], total);
+    eprintln!(
+        "audit ({backend:?}): {N} concurrent uploads in {:?}, {total} entries in {} chain(s) verified",
+        started.elapsed(),
+        spans.len()
+    );
 }
 
 // ---------------------------------------------------------------- benchmark

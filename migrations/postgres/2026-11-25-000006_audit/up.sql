@@ -1,21 +1,28 @@
 -- Tamper-evident audit trail (issue 10 item 4): every change of an audited table
 -- appends, in the same transaction, a row to the hash chain `audit_log`.
---   hash = hex(SHA-256(prev_hash|seq|at|tbl|op|row_key|row_json)), the first prev_hash is 64 zeros.
--- The triggers are deferred constraint triggers: they run at COMMIT, take the
--- transaction-scoped advisory lock 72710506 and append with seq = last seq + 1, so
--- the chain has no gaps and its order is the commit order; the lock is held only
--- from the append to the end of the commit. Row snapshot: to_jsonb(row)::text with
--- secrets and ID numbers replaced by their SHA-256 (audit_row_json).
+--   hash = hex(SHA-256(prev_hash|chain|seq|at|tbl|op|row_key|row_json)), the first
+--   prev_hash of a chain is 64 zeros.
+-- The triggers are deferred constraint triggers: they run at COMMIT. A transaction
+-- appends to one of 16 chains, holding that chain's transaction-scoped advisory
+-- lock (72710506, chain) until it ends, with seq = the chain's last seq + 1: each
+-- chain has no gaps and its order is the commit order. One chain would serialise
+-- every commit's WAL flush (measured: 4x fewer ticket transactions per second);
+-- 16 let 16 transactions commit at once. A transaction takes the first free chain
+-- from (backend pid) on and stays on it (setting cotton.audit_chain), so it never
+-- holds two chain locks. Row snapshot: to_jsonb(row)::text with secrets and ID
+-- numbers replaced by their SHA-256 (audit_row_json).
 -- `cotton-trace audit verify` (server/src/audit/) checks the chain and the current rows.
 CREATE TABLE audit_log (
-    seq        BIGINT PRIMARY KEY,
+    chain      INTEGER NOT NULL CHECK (chain BETWEEN 0 AND 15),
+    seq        BIGINT NOT NULL,
     at         TEXT NOT NULL,
     tbl        TEXT NOT NULL,
     op         TEXT NOT NULL CHECK (op IN ('INSERT','UPDATE','DELETE')),
     row_key    TEXT NOT NULL,
     row_json   TEXT NOT NULL,
     prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
+    hash       TEXT NOT NULL,
+    PRIMARY KEY (chain, seq)
 );
 
 -- The key of a row snapshot: the key columns' values joined by ','.
@@ -60,6 +67,8 @@ DECLARE
     prev text;
     s bigint;
     ts text;
+    c int;
+    i int;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         j := to_jsonb(OLD);
@@ -72,17 +81,30 @@ BEGIN
     ELSE
         body := j::text;
     END IF;
-    PERFORM pg_advisory_xact_lock(72710506);
-    SELECT a.seq, a.hash INTO s, prev FROM audit_log a ORDER BY a.seq DESC LIMIT 1;
+    c := nullif(current_setting('cotton.audit_chain', true), '')::int;
+    IF c IS NULL THEN
+        FOR i IN 0..15 LOOP
+            IF pg_try_advisory_xact_lock(72710506, (pg_backend_pid() + i) % 16) THEN
+                c := (pg_backend_pid() + i) % 16;
+                EXIT;
+            END IF;
+        END LOOP;
+        IF c IS NULL THEN
+            c := pg_backend_pid() % 16;
+            PERFORM pg_advisory_xact_lock(72710506, c);
+        END IF;
+        PERFORM set_config('cotton.audit_chain', c::text, true);
+    END IF;
+    SELECT a.seq, a.hash INTO s, prev FROM audit_log a WHERE a.chain = c ORDER BY a.seq DESC LIMIT 1;
     IF NOT FOUND THEN
         s := 0;
         prev := repeat('0', 64);
     END IF;
     s := s + 1;
     ts := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
-    INSERT INTO audit_log (seq, at, tbl, op, row_key, row_json, prev_hash, hash)
-    VALUES (s, ts, TG_TABLE_NAME, TG_OP, k, body, prev,
-            encode(sha256(convert_to(prev || '|' || s::text || '|' || ts || '|' || TG_TABLE_NAME || '|'
+    INSERT INTO audit_log (chain, seq, at, tbl, op, row_key, row_json, prev_hash, hash)
+    VALUES (c, s, ts, TG_TABLE_NAME, TG_OP, k, body, prev,
+            encode(sha256(convert_to(prev || '|' || c::text || '|' || s::text || '|' || ts || '|' || TG_TABLE_NAME || '|'
                                      || TG_OP || '|' || k || '|' || body, 'UTF8')), 'hex'));
     RETURN NULL;
 END $$;

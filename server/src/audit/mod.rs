@@ -5,11 +5,13 @@
 //! code path can change an audited table without a log row. Each entry is
 //!
 //! ```text
-//! seq | at | tbl | op (INSERT/UPDATE/DELETE) | row_key | row_json | prev_hash | hash
-//! hash = hex(SHA-256(prev_hash "|" seq "|" at "|" tbl "|" op "|" row_key "|" row_json))
+//! chain | seq | at | tbl | op (INSERT/UPDATE/DELETE) | row_key | row_json | prev_hash | hash
+//! hash = hex(SHA-256(prev_hash "|" chain "|" seq "|" at "|" tbl "|" op "|" row_key "|" row_json))
 //! ```
 //!
-//! with `prev_hash` of entry 1 = 64 zeros. `row_json` is the row after the change
+//! with `prev_hash` of a chain's entry 1 = 64 zeros. SQLite has one chain (0);
+//! PostgreSQL 16 (0–15), so that 16 transactions can commit at once; each chain
+//! is gapless and in commit order. `row_json` is the row after the change
 //! (before it, for DELETE), with the [`Audited::redact`] columns replaced by the hex
 //! SHA-256 of their value. [`verify`] walks the chain and compares each audited
 //! table's current rows with their latest snapshot.
@@ -62,9 +64,10 @@ pub const AUDITED: &[Audited] = &[
 /// The hash of one chain entry (the same on both backends: the PostgreSQL trigger
 /// computes it with `sha256()`, SQLite's triggers call [`register_sqlite_functions`]'s
 /// `audit_hash`, which is this function).
-pub fn entry_hash(prev: &str, seq: i64, at: &str, tbl: &str, op: &str, key: &str, json: &str) -> String {
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(prev: &str, chain: i32, seq: i64, at: &str, tbl: &str, op: &str, key: &str, json: &str) -> String {
     let mut h = Sha256::new();
-    for (i, part) in [prev, &seq.to_string(), at, tbl, op, key, json].iter().enumerate() {
+    for (i, part) in [prev, &chain.to_string(), &seq.to_string(), at, tbl, op, key, json].iter().enumerate() {
         if i > 0 {
             h.update(b"|");
         }
@@ -82,6 +85,7 @@ diesel::define_sql_function! {
     /// The chain hash of an audit entry (SQLite triggers).
     fn audit_hash(
         prev: diesel::sql_types::Text,
+        chain: diesel::sql_types::Integer,
         seq: diesel::sql_types::BigInt,
         at: diesel::sql_types::Text,
         tbl: diesel::sql_types::Text,
@@ -102,8 +106,8 @@ diesel::define_sql_function! {
 pub fn register_sqlite_functions(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
     audit_hash_utils::register_impl(
         conn,
-        |prev: String, seq: i64, at: String, tbl: String, op: String, key: String, json: String| {
-            entry_hash(&prev, seq, &at, &tbl, &op, &key, &json)
+        |prev: String, chain: i32, seq: i64, at: String, tbl: String, op: String, key: String, json: String| {
+            entry_hash(&prev, chain, seq, &at, &tbl, &op, &key, &json)
         },
     )?;
     audit_sha256_utils::register_impl(conn, |v: Option<String>| v.map(|v| sha256_hex(&v)))
@@ -115,9 +119,9 @@ mod tests {
 
     #[test]
     fn entry_hash_is_sha256_of_the_canonical_string() {
-        let h = entry_hash(GENESIS, 1, "2026-01-01T00:00:00.000Z", "orgs", "INSERT", "1", "{\"id\":1}");
-        let canon = format!("{GENESIS}|1|2026-01-01T00:00:00.000Z|orgs|INSERT|1|{{\"id\":1}}");
+        let h = entry_hash(GENESIS, 3, 1, "2026-01-01T00:00:00.000Z", "orgs", "INSERT", "1", "{\"id\":1}");
+        let canon = format!("{GENESIS}|3|1|2026-01-01T00:00:00.000Z|orgs|INSERT|1|{{\"id\":1}}");
         assert_eq!(h, sha256_hex(&canon));
-        assert_ne!(h, entry_hash(GENESIS, 2, "2026-01-01T00:00:00.000Z", "orgs", "INSERT", "1", "{\"id\":1}"));
+        assert_ne!(h, entry_hash(GENESIS, 3, 2, "2026-01-01T00:00:00.000Z", "orgs", "INSERT", "1", "{\"id\":1}"));
     }
 }

@@ -37,6 +37,7 @@ pub enum ProblemKind {
 pub struct Problem {
     pub kind: ProblemKind,
     /// The chain entry concerned (for row problems: the latest snapshot, if any).
+    pub chain: Option<i32>,
     pub seq: Option<i64>,
     pub table: String,
     pub key: String,
@@ -45,6 +46,7 @@ pub struct Problem {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Head {
+    pub chain: i32,
     pub seq: i64,
     pub hash: String,
 }
@@ -53,8 +55,9 @@ pub struct Head {
 pub struct Report {
     pub ok: bool,
     pub entries: u64,
-    /// The last entry: record it elsewhere to detect a rewrite of the whole chain.
-    pub head: Option<Head>,
+    /// The last entry of each chain: record them elsewhere to detect a rewrite
+    /// of a chain's tail.
+    pub heads: Vec<Head>,
     /// Rows of the audited tables checked against their snapshots.
     pub rows: u64,
     pub problems: Vec<Problem>,
@@ -64,12 +67,19 @@ impl Report {
     /// One line per problem, or the one-line OK summary.
     pub fn text(&self) -> String {
         if self.problems.is_empty() {
-            let head = self.head.as_ref().map(|h| format!("，链头 seq={} hash={}", h.seq, h.hash)).unwrap_or_default();
-            return format!("审计链完整：OK，{} 条记录，{} 行当前数据与最新快照一致{head}", self.entries, self.rows);
+            return format!(
+                "审计链完整：OK，{} 条记录（{} 条链），{} 行当前数据与最新快照一致",
+                self.entries,
+                self.heads.len(),
+                self.rows
+            );
         }
         let mut out = format!("审计链校验失败：{} 个问题（共 {} 条记录）\n", self.problems.len(), self.entries);
         for p in &self.problems {
-            let seq = p.seq.map(|s| format!("seq={s} ")).unwrap_or_default();
+            let seq = match (p.chain, p.seq) {
+                (Some(c), Some(s)) => format!("chain={c} seq={s} "),
+                _ => String::new(),
+            };
             out.push_str(&format!("{:?} {seq}表={} 键={}：{}\n", p.kind, p.table, p.key, p.message));
         }
         out
@@ -78,6 +88,7 @@ impl Report {
 
 #[derive(diesel::Queryable)]
 struct Entry {
+    chain: i32,
     seq: i64,
     at: String,
     tbl: String,
@@ -104,14 +115,19 @@ struct Name {
     name: String,
 }
 
-/// The latest snapshot of one row.
+/// The latest snapshot of one row. Entries of one row may lie in different
+/// chains (PostgreSQL); the later one has the later `at` (it was appended after
+/// the earlier one's transaction committed).
 struct Latest {
+    at: String,
+    chain: i32,
     seq: i64,
     deleted: bool,
     digest: [u8; 32],
 }
 
 const PAGE: i64 = 5_000;
+
 
 fn digest(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
@@ -122,18 +138,19 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
     let mut problems = Vec::new();
     let mut latest: HashMap<(String, String), Latest> = HashMap::new();
 
-    // 1. The chain.
+    // 1. The chains, in (chain, seq) order.
     let mut entries = 0u64;
+    let mut heads: Vec<Head> = Vec::new();
+    let mut cursor: (i32, i64) = (-1, 0);
     let mut expected = 1i64;
     let mut prev_hash = GENESIS.to_string();
-    let mut head = None;
     loop {
         let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.message()))?;
-        let after = expected - 1;
+        let (c0, s0) = cursor;
         let page: Vec<Entry> = db_run!(conn: {
             audit_log::table
-                .filter(audit_log::seq.gt(after))
-                .order(audit_log::seq)
+                .filter(audit_log::chain.gt(c0).or(audit_log::chain.eq(c0).and(audit_log::seq.gt(s0))))
+                .order((audit_log::chain, audit_log::seq))
                 .limit(PAGE)
                 .load(conn)
                 .await
@@ -143,8 +160,13 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
         }
         for e in page {
             entries += 1;
+            if heads.last().is_none_or(|h| h.chain != e.chain) {
+                expected = 1;
+                prev_hash = GENESIS.to_string();
+            }
             let at = |kind, message: String| Problem {
                 kind,
+                chain: Some(e.chain),
                 seq: Some(e.seq),
                 table: e.tbl.clone(),
                 key: e.row_key.clone(),
@@ -154,9 +176,9 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
                 problems.push(at(
                     ProblemKind::Deleted,
                     if e.seq == expected + 1 {
-                        format!("第 {expected} 条记录缺失（被删除）")
+                        format!("链 {} 第 {expected} 条记录缺失（被删除）", e.chain)
                     } else {
-                        format!("第 {expected}–{} 条记录缺失（被删除）", e.seq - 1)
+                        format!("链 {} 第 {expected}–{} 条记录缺失（被删除）", e.chain, e.seq - 1)
                     },
                 ));
             } else if e.prev_hash != prev_hash {
@@ -165,17 +187,28 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
                     format!("prev_hash 与第 {} 条记录的哈希不符（此处被插入了记录，或其后的链被改写）", e.seq - 1),
                 ));
             }
-            let recomputed = entry_hash(&e.prev_hash, e.seq, &e.at, &e.tbl, &e.op, &e.row_key, &e.row_json);
+            let recomputed = entry_hash(&e.prev_hash, e.chain, e.seq, &e.at, &e.tbl, &e.op, &e.row_key, &e.row_json);
             if recomputed != e.hash {
                 problems.push(at(ProblemKind::Edited, "记录内容与其哈希不符（记录被修改）".into()));
             }
-            latest.insert(
-                (e.tbl.clone(), e.row_key.clone()),
-                Latest { seq: e.seq, deleted: e.op == "DELETE", digest: digest(&e.row_json) },
-            );
+            let newer = Latest { at: e.at.clone(), chain: e.chain, seq: e.seq, deleted: e.op == "DELETE", digest: digest(&e.row_json) };
+            let key = (e.tbl.clone(), e.row_key.clone());
+            match latest.get(&key) {
+                Some(l) if (&l.at, l.chain, l.seq) >= (&newer.at, newer.chain, newer.seq) => {}
+                _ => {
+                    latest.insert(key, newer);
+                }
+            }
             expected = e.seq + 1;
             prev_hash = e.hash.clone();
-            head = Some(Head { seq: e.seq, hash: e.hash });
+            cursor = (e.chain, e.seq);
+            match heads.last_mut() {
+                Some(h) if h.chain == e.chain => {
+                    h.seq = e.seq;
+                    h.hash = e.hash;
+                }
+                _ => heads.push(Head { chain: e.chain, seq: e.seq, hash: e.hash }),
+            }
         }
     }
 
@@ -203,20 +236,23 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
                     Some(l) if !l.deleted && l.digest == digest(&r.j) => {}
                     Some(l) if !l.deleted => problems.push(Problem {
                         kind: ProblemKind::RowChanged,
+                        chain: Some(l.chain),
                         seq: Some(l.seq),
                         table: a.table.into(),
                         key: key.clone(),
-                        message: format!("当前数据与最新审计快照（第 {} 条）不一致：在审计之外被修改", l.seq),
+                        message: format!("当前数据与最新审计快照（链 {} 第 {} 条）不一致：在审计之外被修改", l.chain, l.seq),
                     }),
                     Some(l) => problems.push(Problem {
                         kind: ProblemKind::RowUnlogged,
+                        chain: Some(l.chain),
                         seq: Some(l.seq),
                         table: a.table.into(),
                         key: key.clone(),
-                        message: format!("审计记录第 {} 条已删除此行，但它仍然存在：在审计之外被插入", l.seq),
+                        message: format!("审计记录（链 {} 第 {} 条）已删除此行，但它仍然存在：在审计之外被插入", l.chain, l.seq),
                     }),
                     None => problems.push(Problem {
                         kind: ProblemKind::RowUnlogged,
+                        chain: None,
                         seq: None,
                         table: a.table.into(),
                         key: key.clone(),
@@ -234,19 +270,20 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
             .filter(|((tbl, key), l)| tbl == a.table && !l.deleted && !seen.contains(key))
             .map(|((_, key), l)| (key, l))
             .collect();
-        missing.sort_by_key(|(_, l)| l.seq);
+        missing.sort_by_key(|(_, l)| (l.chain, l.seq));
         for (key, l) in missing {
             problems.push(Problem {
                 kind: ProblemKind::RowMissing,
+                chain: Some(l.chain),
                 seq: Some(l.seq),
                 table: a.table.into(),
                 key: key.clone(),
-                message: format!("最新审计快照（第 {} 条）中存在的行已不存在：在审计之外被删除", l.seq),
+                message: format!("最新审计快照（链 {} 第 {} 条）中存在的行已不存在：在审计之外被删除", l.chain, l.seq),
             });
         }
     }
 
-    Ok(Report { ok: problems.is_empty(), entries, head, rows, problems })
+    Ok(Report { ok: problems.is_empty(), entries, heads, rows, problems })
 }
 
 /// One page of a table's rows in key order: the key columns and the snapshot
@@ -334,6 +371,7 @@ async fn check_triggers(db: &DbPool) -> anyhow::Result<Vec<Problem>> {
         .filter(|(_, trigger)| !present.contains(trigger))
         .map(|(table, trigger)| Problem {
             kind: ProblemKind::Trigger,
+            chain: None,
             seq: None,
             table,
             key: String::new(),

@@ -385,7 +385,8 @@ diesel::table! {
 
 diesel::table! {
     /// The hash-chained audit log (migration 000006; written by triggers only).
-    audit_log (seq) {
+    audit_log (chain, seq) {
+        chain -> Integer,
         seq -> BigInt,
         at -> Text,
         tbl -> Text,
