@@ -8,6 +8,7 @@
 mod harness;
 
 mod accounts;
+mod authz;
 mod audit;
 mod cards;
 mod demo_ginning;

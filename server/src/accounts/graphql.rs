@@ -124,6 +124,9 @@ impl AccountMutation {
     /// Changes the caller's password and signs out every other session.
     async fn change_password(&self, ctx: &Context<'_>, old_password: String, new_password: String) -> Result<bool> {
         let me = ctx.principal()?;
+        if me.role == Role::Grower {
+            return Err(AppError::Forbidden("种植者使用手机号和短信验证码登录，没有密码可修改".into()).into());
+        }
         let state = ctx.state();
         rules::validate_password(&new_password)?;
         let mut conn = state.db.write().await?;
