@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone)]
+/// `Debug` is written by hand: the JWT secret and a database password never
+/// appear in a log line or a panic message.
+#[derive(Clone)]
 pub struct Config {
     pub database_url: Option<String>,
     pub data_dir: PathBuf,
@@ -29,6 +31,41 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::limits::Net>,
     /// Folder of driver plugins (shared libraries) loaded at start.
     pub plugins_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url.as_deref().map(redact_url_password))
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("dev_mode", &self.dev_mode)
+            .field("demo", &self.demo)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<redacted>"))
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("max_depth", &self.max_depth)
+            .field("max_complexity", &self.max_complexity)
+            .field("introspection", &self.introspection)
+            .field("max_aliases", &self.max_aliases)
+            .field("max_batch", &self.max_batch)
+            .field("sign_in_per_ip", &self.sign_in_per_ip)
+            .field("sms_per_ip", &self.sms_per_ip)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("plugins_dir", &self.plugins_dir)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:<redacted>@host/db`.
+pub fn redact_url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("<redacted>"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 impl Config {
@@ -65,4 +102,19 @@ pub fn default_plugins_dir() -> PathBuf {
         .ok()
         .and_then(|exe| exe.parent().map(|d| d.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("plugins-enabled"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_jwt_secret_or_a_database_password() {
+        let mut c = Config::from_env(Some("postgres://cotton:db-Pa55word@127.0.0.1:5432/cotton".into()));
+        c.jwt_secret = Some("jwt-S3cret-value-0123456789abcdef".into());
+        let shown = format!("{c:?} {c:#?}");
+        assert!(!shown.contains("jwt-S3cret-value"), "{shown}");
+        assert!(!shown.contains("db-Pa55word"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("postgres://cotton:<redacted>@127.0.0.1:5432/cotton"), "{shown}");
+    }
 }

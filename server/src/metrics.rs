@@ -51,7 +51,13 @@ impl diesel::connection::Instrumentation for QueryCounter {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
         if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
             DB_QUERIES.inc();
-            tracing::trace!(target: "cotton_trace::sql", "{query}");
+            // The statement only: diesel's rendering appends the bind values
+            // (password hashes, ID numbers, keys), which must not reach a log.
+            if tracing::enabled!(target: "cotton_trace::sql", tracing::Level::TRACE) {
+                let text = query.to_string();
+                let sql = text.split(" -- binds: ").next().unwrap_or_default();
+                tracing::trace!(target: "cotton_trace::sql", "{sql}");
+            }
         }
     }
 }

@@ -17,7 +17,11 @@ use crate::ginning::{self, Tk};
 use crate::harness::*;
 use crate::processing_fixture as pf;
 
-both_backends!(audit_trail_covers_every_table_and_catches_tampering, concurrent_writers_leave_no_gaps);
+both_backends!(
+    audit_trail_covers_every_table_and_catches_tampering,
+    concurrent_writers_leave_no_gaps,
+    secrets_and_id_numbers_stay_out_of_logs_answers_and_the_log,
+);
 
 /// The tables whose every change must reach the chain (the issue's list: accounts,
 /// units with members and plots, reviews, tickets, cards, processing records and
@@ -421,6 +425,87 @@ async fn concurrent_writers_leave_no_gaps(backend: Backend) {
         started.elapsed(),
         spans.len()
     );
+}
+
+/// Issue 10 item 5: with `RUST_LOG=trace` (every SQL statement logged), after
+/// sign-ins, a roster, units, a card, a verification account and an export (the
+/// platform signing key), the server's log holds no JWT secret, password,
+/// password hash, signing or device key, or ID number; other roles' answers show
+/// ID numbers masked; the audit log keeps hashes of secrets and ID numbers only.
+async fn secrets_and_id_numbers_stay_out_of_logs_answers_and_the_log(backend: Backend) {
+    let srv = TestServer::start(backend, pf::opts().env("RUST_LOG", "trace,poem=trace")).await;
+    let m = pf::setup(&srv).await;
+    let qy = m.qy_a().to_string();
+    pf::card_of(&srv, &qy, &pf::ticket(&m, "S-1", 1, "A1-01-1", "1000", "200")).await;
+    pf::set_verifier(&srv, &qy).await;
+    let line = pf::create_line(&srv, &qy, "二号线", "IV").await;
+    srv.ok(Some(&qy), ginning::EXPORT, json!({ "l": line.id })).await;
+    let refreshed = srv.login_payload("tuan_a", PW).await;
+
+    let mut ids: Vec<String> = (1..=8).map(|g| m.id(g)).collect();
+    ids.push(s(&crate::unit_fixtures::legal_person()["idNumber"]));
+
+    // Answers to every role but the grower: masked.
+    let t = &m.t;
+    let mut answers = Vec::new();
+    for token in [&t.admin, &t.tuan_a, &t.lian_a1, &qy, &m.initiator] {
+        let growers = srv
+            .gql(Some(token), crate::unit_fixtures::GROWERS, json!({ "c": t.company_a1, "s": ginning::SEASON, "f": 50 }))
+            .await;
+        answers.push(growers.to_string());
+        for unit in [&m.u1, &m.uc] {
+            answers.push(srv.gql(Some(token), &crate::unit_fixtures::unit_q(), json!({ "id": unit })).await.to_string());
+        }
+        answers.push(
+            srv.gql(Some(token), &ginning::grower_tickets_query(), json!({ "i": m.id(1), "s": ginning::SEASON }))
+                .await
+                .to_string(),
+        );
+    }
+    let masked_seen = answers.iter().filter(|a| a.contains("**********")).count();
+    assert!(masked_seen >= 10, "the answers did carry masked ID numbers ({masked_seen})");
+    for a in &answers {
+        for id in &ids {
+            assert!(!a.contains(id.as_str()), "an answer holds the full ID number {id}: {a}");
+        }
+    }
+
+    // The log.
+    let mut raw = Raw::open(&srv).await;
+    let mut secrets: Vec<(String, String)> = vec![
+        ("the JWT secret".into(), JWT_SECRET.into()),
+        ("the admin password".into(), ADMIN_PW.into()),
+        ("a password".into(), PW.into()),
+        ("the verification password".into(), pf::VERIFIER_PW.into()),
+        ("a device key".into(), line.device_key.clone()),
+        ("an access token".into(), s(&refreshed["accessToken"])),
+        ("a refresh token".into(), s(&refreshed["refreshToken"])),
+    ];
+    for h in raw.texts("SELECT password_hash AS v FROM accounts").await {
+        secrets.push(("a password hash".into(), h));
+    }
+    for h in raw.texts("SELECT password_hash AS v FROM enterprise_verifiers").await {
+        secrets.push(("the verification password hash".into(), h));
+    }
+    for k in raw.texts("SELECT value AS v FROM app_meta WHERE key = 'platform_signing_key'").await {
+        secrets.push(("the platform signing key".into(), k));
+    }
+    for id in &ids {
+        secrets.push(("an ID number".into(), id.clone()));
+    }
+    let log = srv.stderr();
+    assert!(log.contains("cotton_trace::sql") && log.contains("INSERT INTO"), "SQL statements were traced");
+    for (what, secret) in &secrets {
+        assert!(!log.contains(secret.as_str()), "the server log holds {what}");
+    }
+
+    // The audit log: hashes instead of secrets and ID numbers.
+    let audit = raw.texts("SELECT row_json AS v FROM audit_log").await.join("\n");
+    for (what, secret) in secrets.iter().filter(|(w, _)| w.contains("hash") || w.contains("key") || w.contains("ID")) {
+        assert!(!audit.contains(secret.as_str()), "audit_log holds {what}");
+    }
+    let g1_hash = hex::encode(Sha256::digest(m.id(1).as_bytes()));
+    assert!(audit.contains(&g1_hash), "the grower's snapshot keeps the SHA-256 of the ID number");
 }
 
 // ---------------------------------------------------------------- benchmark
