@@ -482,9 +482,11 @@ async fn secrets_and_id_numbers_stay_out_of_logs_answers_and_the_log(backend: Ba
         ("a refresh token".into(), s(&refreshed["refreshToken"])),
     ];
     for h in raw.texts("SELECT password_hash AS v FROM accounts").await {
+        assert!(h.starts_with("$argon2id$v=19$"), "passwords are stored as Argon2id only: {h}");
         secrets.push(("a password hash".into(), h));
     }
     for h in raw.texts("SELECT password_hash AS v FROM enterprise_verifiers").await {
+        assert!(h.starts_with("$argon2id$v=19$"), "the verification password is Argon2id: {h}");
         secrets.push(("the verification password hash".into(), h));
     }
     for k in raw.texts("SELECT value AS v FROM app_meta WHERE key = 'platform_signing_key'").await {
