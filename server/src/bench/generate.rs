@@ -232,17 +232,20 @@ pub fn files_dir_of(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}-files"))
 }
 
+/// "Empty": no orgs and no accounts but platform admins (`admin create` may have run).
 async fn refuse_non_empty(db: &DbPool) -> anyhow::Result<()> {
     let mut conn = db.read().await.map_err(app)?;
-    let (n_orgs, n_accounts): (i64, i64) = db_run!(conn: {
+    let admin = Role::PlatformAdmin.as_str();
+    let (n_orgs, n_accounts, n_growers): (i64, i64, i64) = db_run!(conn: {
         (
             orgs::table.count().get_result(conn).await?,
-            accounts::table.count().get_result(conn).await?,
+            accounts::table.filter(accounts::role.ne(admin)).count().get_result(conn).await?,
+            growers::table.count().get_result(conn).await?,
         )
     });
-    if n_orgs > 0 || n_accounts > 0 {
+    if n_orgs > 0 || n_accounts > 0 || n_growers > 0 {
         anyhow::bail!(
-            "数据库不是空的（已有 {n_orgs} 个机构、{n_accounts} 个账号）：bench generate 只在空数据库上生成模拟年度，请换一个新数据库"
+            "数据库不是空的（已有 {n_orgs} 个机构、{n_accounts} 个非管理员账号、{n_growers} 个种植者）：bench generate 只在空数据库上生成模拟年度，请换一个新数据库"
         );
     }
     Ok(())
@@ -363,7 +366,10 @@ impl Gen {
             phase.add(1);
             crate::accounts::principal_of(conn, &account).await.map_err(app)
         };
-        let admin = make(&mut conn, ADMIN_USERNAME, Role::PlatformAdmin, None, "平台管理员").await?;
+        let admin = match crate::accounts::find_by_username(&mut conn, ADMIN_USERNAME).await.map_err(app)? {
+            Some(a) => crate::accounts::principal_of(&mut conn, &a).await.map_err(app)?,
+            None => make(&mut conn, ADMIN_USERNAME, Role::PlatformAdmin, None, "平台管理员").await?,
+        };
         let mut regiments = Vec::new();
         for (r, id) in tree.regiments.iter().enumerate() {
             let name = format!("tuan{:02}", r + 1);
