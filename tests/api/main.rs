@@ -8,6 +8,7 @@
 mod harness;
 
 mod accounts;
+mod bench_generate;
 mod authz;
 mod audit;
 mod cards;
