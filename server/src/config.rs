@@ -57,11 +57,11 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:<redacted>@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:REDACTED@host/db`.
 pub fn redact_url_password(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("<redacted>"));
+            let _ = u.set_password(Some("REDACTED"));
             u.to_string()
         }
         _ => url.to_string(),
@@ -115,6 +115,6 @@ mod tests {
         let shown = format!("{c:?} {c:#?}");
         assert!(!shown.contains("jwt-S3cret-value"), "{shown}");
         assert!(!shown.contains("db-Pa55word"), "{shown}");
-        assert!(shown.contains("<redacted>") && shown.contains("postgres://cotton:<redacted>@127.0.0.1:5432/cotton"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("postgres://cotton:REDACTED@127.0.0.1:5432/cotton"), "{shown}");
     }
 }
