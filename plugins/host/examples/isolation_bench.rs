@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cotton_plugin_host::abi::ffi::COTTON_OP_DESCRIBE;
 use cotton_plugin_host::abi::wire::PluginKind;
 use cotton_plugin_host::{LoadedPlugin, Printer, ProcessConfig, samples};
 
@@ -46,17 +47,36 @@ fn main() {
         let remote = Printer::new(remote).expect("printer");
         let size = local.render(&job).expect("render").bytes.len();
         assert_eq!(remote.render(&job).expect("render").bytes, local.render(&job).expect("render").bytes, "same label both ways");
-        let a = time(n, || {
-            local.render(&job).expect("render in process");
-        });
-        let b = time(n, || {
-            remote.render(&job).expect("render in the child");
-        });
+        let (a, b) = time_both(
+            n,
+            || {
+                local.render(&job).expect("render in process");
+            },
+            || {
+                remote.render(&job).expect("render in the child");
+            },
+        );
         println!(
             "{model:>5} ({size} bytes/label): in-process {} | child process {} | overhead: mean {:+.1} µs/call, p50 {:+.1} µs/call",
             a.line(),
             b.line(),
             b.mean_us() - a.mean_us(),
+            b.pct(0.5) - a.pct(0.5),
+        );
+        // The protocol's own cost: DESCRIBE does next to nothing in the plugin.
+        let (a, b) = time_both(
+            n,
+            || {
+                local.plugin().call(COTTON_OP_DESCRIBE, &[]).expect("describe in process");
+            },
+            || {
+                remote.plugin().call(COTTON_OP_DESCRIBE, &[]).expect("describe in the child");
+            },
+        );
+        println!(
+            "{model:>5} DESCRIBE (round trip only): in-process {} | child process {} | overhead p50 {:+.1} µs/call",
+            a.line(),
+            b.line(),
             b.pct(0.5) - a.pct(0.5),
         );
         println!(
@@ -92,18 +112,30 @@ impl Timing {
     }
 }
 
-fn time(n: usize, mut f: impl FnMut()) -> Timing {
+/// Times `n` calls of each, in alternating blocks of 50, so a change in the
+/// machine's load affects both alike.
+fn time_both(n: usize, mut f: impl FnMut(), mut g: impl FnMut()) -> (Timing, Timing) {
     f(); // warm up
-    let mut each = Vec::with_capacity(n);
-    let start = Instant::now();
-    for _ in 0..n {
-        let t = Instant::now();
-        f();
-        each.push(t.elapsed());
+    g();
+    let mut each = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut total = (Duration::ZERO, Duration::ZERO);
+    let mut done = 0;
+    while done < n {
+        let block = 50.min(n - done);
+        for (h, times, sum) in [(&mut f as &mut dyn FnMut(), &mut each.0, &mut total.0), (&mut g, &mut each.1, &mut total.1)] {
+            for _ in 0..block {
+                let t = Instant::now();
+                h();
+                let d = t.elapsed();
+                times.push(d);
+                *sum += d;
+            }
+        }
+        done += block;
     }
-    let total = start.elapsed();
-    each.sort();
-    Timing { calls: n, total, sorted: each }
+    each.0.sort();
+    each.1.sort();
+    (Timing { calls: n, total: total.0, sorted: each.0 }, Timing { calls: n, total: total.1, sorted: each.1 })
 }
 
 fn ms(d: Duration) -> f64 {

@@ -65,7 +65,7 @@ enum Backend {
     /// In this process, through the table's function pointers.
     InProcess { call: CallFn, free_buf: FreeFn, lock: Mutex<()> },
     /// In a driver-host child process (see [`crate::driver_host`]).
-    Process(RemotePlugin),
+    Process(Box<RemotePlugin>),
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -221,7 +221,7 @@ impl LoadedPlugin {
     /// to the child. The error is the one-line reason for the log.
     pub fn load_isolated(path: &Path, config: Arc<ProcessConfig>) -> Result<LoadedPlugin, String> {
         let (info, remote) = RemotePlugin::load(path, config)?;
-        Ok(LoadedPlugin { info, backend: Backend::Process(remote) })
+        Ok(LoadedPlugin { info, backend: Backend::Process(Box::new(remote)) })
     }
 
     pub fn info(&self) -> &PluginInfo {

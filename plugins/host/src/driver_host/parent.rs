@@ -270,3 +270,75 @@ impl RemotePlugin {
         Err(Self::failure(lost.describe()))
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    //! The parent against stand-in children (`sh`): a peer of another protocol
+    //! version, a child that exits at once, one that never answers.
+
+    use super::*;
+
+    fn sh(script: &str, timeout: Duration) -> Arc<ProcessConfig> {
+        let mut c = ProcessConfig::new("/bin/sh", &["-c", script]);
+        c.timeout = timeout;
+        Arc::new(c)
+    }
+
+    fn load(config: Arc<ProcessConfig>) -> String {
+        match RemotePlugin::load(Path::new("/nonexistent/libx.so"), config) {
+            Ok(_) => panic!("a stand-in child cannot load a plugin"),
+            Err(reason) => reason,
+        }
+    }
+
+    /// A file holding the frames a stand-in child prints.
+    fn frames_file(name: &str, frames: &[Frame]) -> PathBuf {
+        let mut bytes = Vec::new();
+        for f in frames {
+            write_frame(&mut bytes, f).unwrap();
+        }
+        let path = std::env::temp_dir().join(format!("cotton-driver-host-test-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn parent_refuses_a_child_of_another_protocol_version() {
+        let newer = Hello { version: PROTOCOL_VERSION + 1, ..Hello::ours() };
+        let file = frames_file("newer", &[newer.frame()]);
+        let reason = load(sh(&format!("cat '{}'; cat >/dev/null", file.display()), Duration::from_secs(10)));
+        let _ = std::fs::remove_file(&file);
+        assert!(reason.contains("handshake refused") && reason.contains("version mismatch"), "{reason}");
+    }
+
+    #[test]
+    fn parent_reports_a_child_that_ends_at_once() {
+        let reason = load(sh("exit 7", Duration::from_secs(10)));
+        assert!(reason.contains("did not complete the handshake") && reason.contains("退出码7"), "{reason}");
+    }
+
+    #[test]
+    fn parent_reports_a_child_that_dies_by_a_signal_while_loading() {
+        let file = frames_file("segv", &[Hello::ours().frame()]);
+        // HELLO, then killed by SIGSEGV as the parent's frames arrive, as a
+        // library crashing at load would be.
+        let script = format!("cat '{}'; head -c 1 >/dev/null; kill -SEGV $$", file.display());
+        let reason = load(sh(&script, Duration::from_secs(10)));
+        let _ = std::fs::remove_file(&file);
+        assert!(reason.contains("while loading") && reason.contains("SIGSEGV"), "{reason}");
+    }
+
+    #[test]
+    fn parent_kills_a_child_that_never_answers() {
+        let reason = load(sh("sleep 30", Duration::from_millis(300)));
+        assert!(reason.contains("no answer within 0.3 s"), "{reason}");
+    }
+
+    #[test]
+    fn exit_texts_name_the_signal() {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(exit_text(Some(ExitStatus::from_raw(11))), "进程被信号11（SIGSEGV）终止");
+        assert_eq!(exit_text(Some(ExitStatus::from_raw(6))), "进程被信号6（SIGABRT）终止");
+        assert_eq!(exit_text(Some(ExitStatus::from_raw(3 << 8))), "进程退出，退出码3");
+    }
+}
