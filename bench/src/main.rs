@@ -377,9 +377,10 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
     Ok(out)
 }
 
-/// PostGraphile's equivalent of the enterprise's card lookup: the card by its
-/// unique number with its ticket, grower and unit (PostGraphile's generated names).
-const POSTGRAPHILE_CARD: &str = "query($c: String!) { traceCardByCardNo(cardNo: $c) { cardNo status moduleType moduleCount targetLintKg processedLintKg processableBales ticketByTicketId { ticketNo grossKg tareKg weighedAt growerByGrowerId { name } } traceUnitByUnitId { code name status } } }";
+/// PostGraphile's equivalent of the enterprise's card lookup (the generator's
+/// `traceCard` selection: the card's columns and its unit's code), by the field
+/// PostGraphile generates for the unique `trace_cards.card_no`.
+const POSTGRAPHILE_CARD: &str = "query($c: String!) { traceCardByCardNo(cardNo: $c) { cardNo status targetLintKg processedLintKg processableBales traceUnitByUnitId { code } } }";
 
 async fn run_vi(http: &reqwest::Client, gq: &str, m: &Value, tokens: &[String]) -> Result<Value> {
     let p = &m["processingVi"];
