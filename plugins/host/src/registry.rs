@@ -64,8 +64,30 @@ impl PluginRegistry {
             .filter(|p| p.is_file() && is_library(p))
             .collect();
         paths.sort();
-        for path in paths {
-            reg.load_file_with(&path, isolation);
+        match isolation {
+            Isolation::InProcess => {
+                for path in paths {
+                    reg.load_file(&path);
+                }
+            }
+            // Children start and check their libraries in parallel (most of a
+            // child's start is exec and the self-test); the results are then
+            // taken in file-name order, so duplicates resolve as in process.
+            Isolation::Process(config) => {
+                let loaded: Vec<Result<LoadedPlugin, String>> = std::thread::scope(|s| {
+                    let handles: Vec<_> = paths
+                        .iter()
+                        .map(|path| s.spawn(|| LoadedPlugin::load_isolated(path, config.clone())))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|_| Err("the driver-host loader thread panicked".into())))
+                        .collect()
+                });
+                for (path, result) in paths.iter().zip(loaded) {
+                    reg.take(path, result, isolation);
+                }
+            }
         }
         tracing::info!(
             dir = %dir.display(),
@@ -89,6 +111,11 @@ impl PluginRegistry {
             Isolation::InProcess => LoadedPlugin::load(path),
             Isolation::Process(config) => LoadedPlugin::load_isolated(path, config.clone()),
         };
+        self.take(path, loaded, isolation)
+    }
+
+    /// Keeps a loaded library unless its model is taken; logs and records a refusal.
+    fn take(&mut self, path: &Path, loaded: Result<LoadedPlugin, String>, isolation: &Isolation) -> bool {
         let result = loaded.and_then(|p| {
             let i = p.info();
             match self.plugins.iter().find(|q| q.info().kind == i.kind && q.info().model == i.model) {
