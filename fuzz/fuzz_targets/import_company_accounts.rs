@@ -5,7 +5,7 @@ use cotton_import::company_accounts::{COMPANY_ACCOUNTS_HEADER, parse_line};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match cotton_import::read_xlsx(data.to_vec(), &COMPANY_ACCOUNTS_HEADER) {
+    match cotton_fuzz::contained(|| cotton_import::read_xlsx(data.to_vec(), &COMPANY_ACCOUNTS_HEADER)) {
         Err(e) => assert_clear("read_xlsx", &e.0),
         Ok(rows) => {
             for row in &rows {

@@ -5,7 +5,7 @@ use cotton_import::inspections::{INSPECTION_HEADER, parse_line};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match cotton_import::read_table(data.to_vec(), &INSPECTION_HEADER) {
+    match cotton_fuzz::contained(|| cotton_import::read_table(data.to_vec(), &INSPECTION_HEADER)) {
         Err(e) => assert_clear("read_table", &e.0),
         Ok(rows) => {
             for row in &rows {

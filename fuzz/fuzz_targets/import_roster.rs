@@ -5,7 +5,7 @@ use cotton_import::roster::{ROSTER_HEADER, parse_line};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match cotton_import::read_xlsx(data.to_vec(), &ROSTER_HEADER) {
+    match cotton_fuzz::contained(|| cotton_import::read_xlsx(data.to_vec(), &ROSTER_HEADER)) {
         Err(e) => assert_clear("read_xlsx", &e.0),
         Ok(rows) => {
             for row in &rows {

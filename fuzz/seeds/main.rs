@@ -42,6 +42,39 @@ fn main() {
     seed("plugin_output", "export.json", &serde_json::to_vec(&samples::export(CollectorModel::Iv, 2)).unwrap());
     seed("plugin_output", "print-job.json", &serde_json::to_vec(&samples::print_job()).unwrap());
 
+
+    // The driver-host protocol as the server reads it from the child.
+    {
+        use cotton_plugin_host::PluginInfo;
+        use cotton_plugin_host::driver_host::protocol::*;
+        let info = PluginInfo {
+            name: "cotton-collector-v".into(),
+            kind: PluginKind::Collector,
+            model: "V".into(),
+            version: "0.1.0".into(),
+            abi_version: COTTON_PLUGIN_ABI_VERSION,
+            wire_version: COTTON_WIRE_VERSION,
+            description: "V型采集器".into(),
+            path: "/opt/cotton/plugins/libcotton_collector_v.so".into(),
+            printer: None,
+            collector: None,
+        };
+        let mut stream = Vec::new();
+        for f in [
+            Hello::ours().frame(),
+            Frame::new(TAG_LOADED, serde_json::to_vec(&info).unwrap()),
+            Frame::result(COTTON_STATUS_OK, &serde_json::to_vec(&samples::upload(CollectorModel::V)).unwrap()),
+            Frame::result(COTTON_STATUS_INVALID_INPUT, "文件内容无法读取".as_bytes()),
+        ] {
+            write_frame(&mut stream, &f).unwrap();
+        }
+        seed("driver_host_frames", "session", &stream);
+        let mut refused = Vec::new();
+        write_frame(&mut refused, &Hello::ours().frame()).unwrap();
+        write_frame(&mut refused, &Frame::new(TAG_REFUSED, b"no entry point".to_vec())).unwrap();
+        seed("driver_host_frames", "refused", &refused);
+    }
+
     // Card numbers, ID numbers, credit codes, mobiles.
     for (i, (season, serial)) in [(2026, 1u64), (2026, 12345), (2099, 9_999_999_999)].into_iter().enumerate() {
         seed("card_no", &format!("valid-{i}"), format_card_no(season, serial).as_bytes());

@@ -47,7 +47,17 @@ fn check_header(first: &[String], header: &[&str]) -> Result<(), BadFile> {
 
 /// Reads the first sheet of an xlsx file and checks that row 1 is exactly `header`.
 /// A wrong header is a [`BadFile`] naming the expected columns; nothing is imported.
+///
+/// calamine still panics on some malformed workbooks (fuzzing found an
+/// arithmetic overflow on absurd cell references in 0.38, see the tests), so
+/// its work runs under `catch_unwind`: such a file is a [`BadFile`] like any
+/// other unreadable one, never a dropped request.
 pub fn read_xlsx(bytes: Vec<u8>, header: &[&str]) -> Result<Vec<SheetRow>, BadFile> {
+    std::panic::catch_unwind(move || read_xlsx_unguarded(bytes, header))
+        .unwrap_or_else(|_| Err(BadFile("无法读取 Excel 文件：文件已损坏或结构异常".into())))
+}
+
+fn read_xlsx_unguarded(bytes: Vec<u8>, header: &[&str]) -> Result<Vec<SheetRow>, BadFile> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| BadFile(format!("无法读取 Excel 文件（应为 .xlsx）：{e}")))?;
     let range = book
@@ -126,6 +136,20 @@ mod tests {
         let e = read_xlsx(bytes.clone(), &crate::roster::ROSTER_HEADER).unwrap_err();
         assert!(e.0.starts_with("无法读取"), "{}", e.0);
         assert!(read_table(bytes, &crate::inspections::INSPECTION_HEADER).is_err());
+    }
+
+    /// Found by the fuzz targets `import_roster` and `import_inspections`
+    /// (corpus seed-regress-calamine-cell-reference-overflow): calamine 0.38
+    /// multiplies a cell reference's column letters without overflow checks
+    /// ("attempt to multiply with overflow" in debug builds; a wrong cell in
+    /// release). The panic is contained and the file refused as a BAD_FILE.
+    #[test]
+    fn regress_cell_reference_overflow_is_a_bad_file() {
+        let bytes = include_bytes!("../tests/data/calamine-cell-reference-overflow.xlsx").to_vec();
+        for header in [&crate::roster::ROSTER_HEADER[..], &crate::inspections::INSPECTION_HEADER[..]] {
+            let e = read_table(bytes.clone(), header).unwrap_err();
+            assert!(e.0.starts_with("无法读取"), "{}", e.0);
+        }
     }
 
     #[test]
