@@ -557,11 +557,11 @@ fn table(runs: &[BackendRun], smoke: bool, scale: f64) -> Vec<Row> {
         if let Some((rps, p99, c)) = res.get("read").and_then(|x| best_of(&x["traceCard"])) {
             match pg {
                 Some((tps, _, pc)) => row("read traceCard req/s (best c)", b, format!("{} (c={c})", f(rps, 0)), format!("pgbench -S {} tps (c={pc})", f(tps, 0)), f(rps / tps, 3), "≥ 0.35 × pgbench", Some(rps / tps >= 0.35)),
-                None => row("read traceCard req/s (best c)", b, format!("{} (c={c})", f(rps, 0)), "pgbench: not run".into(), "—".into(), "≥ 0.35 × pgbench", None),
+                None => row("read traceCard req/s (best c)", b, format!("{} (c={c})", f(rps, 0)), "pgbench: PostgreSQL run only".into(), "—".into(), "≥ 0.35 × pgbench", None),
             }
             match peer {
                 Some((prps, _, pc)) => row("read traceCard vs peer", b, f(rps, 0), format!("PostGraphile {} req/s (c={pc})", f(prps, 0)), f(rps / prps, 2), "≥ 5 × PostGraphile", Some(rps / prps >= 5.0)),
-                None => row("read traceCard vs peer", b, f(rps, 0), "PostGraphile: not run".into(), "—".into(), "≥ 5 × PostGraphile", None),
+                None => row("read traceCard vs peer", b, f(rps, 0), "PostGraphile: PostgreSQL run only".into(), "—".into(), "≥ 5 × PostGraphile", None),
             }
             row("read traceCard p99 ms at best c", b, f(p99, 2), "—".into(), "—".into(), "< 10 ms", Some(p99 < 10.0));
         }
