@@ -183,19 +183,20 @@ pub struct UnitAllocation {
 pub async fn allocate_unit(conn: &mut DbConn, unit: UnitRow) -> AppResult<UnitAllocation> {
     let rules = crate::season::rules_for(conn, unit.season).await?;
     let unit_id = unit.id;
-    let unit_bales: Vec<(String, Dec)> = db_run!(conn: {
+    // The unit's bales with their inspections in one query (a join on the unique
+    // barcode, instead of looking the barcodes up again in chunks).
+    let unit_bales: Vec<(Dec, Option<InspectionRow>)> = db_run!(conn: {
         bales::table
             .inner_join(trace_cards::table)
+            .left_join(inspections::table.on(inspections::barcode.eq(bales::barcode)))
             .filter(trace_cards::unit_id.eq(unit_id))
-            .select((bales::barcode, bales::conditioned_kg))
+            .select((bales::conditioned_kg, inspections::all_columns.nullable()))
             .load(conn)
             .await?
     });
-    let barcodes: Vec<String> = unit_bales.iter().map(|(b, _)| b.clone()).collect();
-    let insp = inspections_by_barcodes(conn, &barcodes).await?;
     let (mut premium_kg, mut lint_total, mut premium_bales) = (Decimal::ZERO, Decimal::ZERO, 0i64);
-    for (barcode, kg) in &unit_bales {
-        let i = insp.get(barcode);
+    for (kg, i) in &unit_bales {
+        let i = i.as_ref();
         let w = lint_kg(kg.0, i);
         lint_total += w;
         if i.is_some_and(|i| i.premium(&rules)) {
