@@ -191,6 +191,13 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let growers = ctx.growers.clone();
     let reserve_files = ctx.reserve_files.clone();
 
+    // A bulk load leaves the planner's statistics stale until autovacuum comes by;
+    // analyse now, as an operator would after a load (allocation plans depend on it).
+    {
+        let mut conn = state.db.write().await.map_err(app)?;
+        db_run!(conn: { diesel::sql_query("ANALYZE").execute(conn).await?; });
+    }
+
     // ---- tokens and samples
     let phase = Phase::start("tokens", (MAX_SAMPLES + plan.enterprises + 2) as u64);
     let mut keys = state.keys.clone();
