@@ -8,8 +8,8 @@
 mod harness;
 
 mod accounts;
-mod bench_generate;
 mod authz;
+mod bench_generate;
 mod audit;
 mod cards;
 mod demo_ginning;
