@@ -32,7 +32,7 @@ pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<AppState>
         refused = plugins.refused().len(),
         "driver plugins"
     );
-    Ok(AppState { db, bus, keys, config: Arc::new(config), sms, plugins })
+    Ok(AppState { db, bus, keys, config: Arc::new(config), sms, plugins, quality: Default::default() })
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {

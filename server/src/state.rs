@@ -18,4 +18,6 @@ pub struct AppState {
     pub sms: Arc<dyn SmsSender>,
     /// Driver plugins loaded at start; never unloaded.
     pub plugins: Arc<PluginRegistry>,
+    /// Per-unit quality aggregates keyed by `quality_rev` (`quality::AggregateCache`).
+    pub quality: Arc<crate::quality::AggregateCache>,
 }

@@ -43,7 +43,8 @@ pub async fn run(config: Config, season: Option<i32>, jobs: Option<usize>) -> an
         let db = db.clone();
         async move {
             let mut conn = db.read().await.map_err(app)?;
-            crate::quality::allocate_unit(&mut conn, unit).await.map_err(app)
+            // No cache: every unit's bales are read and judged (what this measures).
+            crate::quality::allocate_unit(&mut conn, None, unit).await.map_err(app)
         }
     }))
     .buffer_unordered(jobs)

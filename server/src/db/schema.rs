@@ -164,6 +164,7 @@ diesel::table! {
         processing -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        quality_rev -> BigInt,
     }
 }
 

@@ -318,7 +318,8 @@ impl Work {
         if !units.is_empty() {
             db_run!(conn: {
                 diesel::update(trace_units::table.filter(trace_units::id.eq_any(&units)))
-                    .set(trace_units::processing.eq(true))
+                    // quality_rev: the units' bale aggregate changed (quality::AggregateCache).
+                    .set((trace_units::processing.eq(true), trace_units::quality_rev.eq(trace_units::quality_rev + 1)))
                     .execute(conn)
                     .await?;
             });

@@ -56,10 +56,11 @@ pub async fn load_inspection(ctx: &Context<'_>, barcode: &str, season: i32) -> R
     let Some(row) = ctx.data_unchecked::<Loader<super::InspectionLoader>>().load_one(barcode.to_string()).await? else {
         return Ok(None);
     };
-    let rules = {
-        let mut conn = ctx.state().db.read().await?;
-        crate::season::rules_for(&mut conn, season).await?
-    };
+    let rules = ctx
+        .data_unchecked::<Loader<super::SeasonRulesLoader>>()
+        .load_one(season)
+        .await?
+        .unwrap_or_else(|| cotton_domain::season::SeasonRules::defaults(season));
     let premium = row.premium(&rules);
     Ok(Some(Inspection { row, premium }))
 }
@@ -153,7 +154,7 @@ impl QualityQuery {
             }
             _ => return Err(AppError::Forbidden("无权查看该追溯单元的优质棉分配".into()).into()),
         };
-        let mut alloc = super::allocate_unit(&mut conn, unit).await?;
+        let mut alloc = super::allocate_unit(&mut conn, Some(&ctx.state().quality), unit).await?;
         if let Some(mine) = mine {
             if !alloc.shares.iter().any(|(g, _, _)| mine.contains(g)) {
                 return Err(AppError::Forbidden("无权查看该追溯单元的优质棉分配".into()).into());
@@ -190,7 +191,7 @@ pub async fn grower_shares(ctx: &Context<'_>, phone: &str, units: &[crate::units
     let mine: Vec<i64> = crate::rosters::growers_by_phone(&mut conn, phone).await?.into_iter().map(|g| g.id).collect();
     let mut out = Vec::new();
     for unit in units {
-        let alloc = super::allocate_unit(&mut conn, unit.clone()).await?;
+        let alloc = super::allocate_unit(&mut conn, Some(&ctx.state().quality), unit.clone()).await?;
         let (seed, share) = alloc
             .shares
             .iter()

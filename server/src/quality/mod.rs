@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 use crate::accounts::import::ImportReport;
 use crate::db::prelude::*;
-use crate::db::schema::{bales, inspections, tickets, trace_cards};
+use crate::db::schema::{bales, inspections, tickets, trace_cards, trace_units};
 use crate::db::{DbConn, DbPool, Dec};
 use crate::error::AppResult;
 use crate::files::SheetRow;
@@ -66,7 +66,60 @@ fn same_as(line: &InspectionLine, r: &InspectionRow) -> bool {
 
 /// Imports inspection results: created / updated / skipped (identical) / failed
 /// (bad values, or a barcode no line has pressed — reported, never dropped).
+/// One transaction: the inspections and the `quality_rev` bump of their units.
 pub async fn import(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<ImportReport> {
+    conn.begin().await?;
+    let result = async {
+        let (report, changed) = import_rows(conn, rows).await?;
+        bump_units_of_barcodes(conn, &changed).await?;
+        Ok::<_, crate::error::AppError>(report)
+    }
+    .await;
+    match result {
+        Ok(report) => {
+            conn.commit().await?;
+            Ok(report)
+        }
+        Err(e) => {
+            let _ = conn.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// `quality_rev + 1` for the units whose cards hold bales with these barcodes
+/// (their quality aggregate changed; see [`AggregateCache`]).
+pub async fn bump_units_of_barcodes(conn: &mut DbConn, barcodes: &[String]) -> AppResult<()> {
+    let mut units: Vec<i64> = Vec::new();
+    for chunk in barcodes.chunks(900) {
+        let chunk = chunk.to_vec();
+        let ids: Vec<i64> = db_run!(conn: {
+            bales::table
+                .inner_join(trace_cards::table)
+                .filter(bales::barcode.eq_any(&chunk))
+                .select(trace_cards::unit_id)
+                .distinct()
+                .load(conn)
+                .await?
+        });
+        units.extend(ids);
+    }
+    units.sort_unstable();
+    units.dedup();
+    for chunk in units.chunks(900) {
+        let chunk = chunk.to_vec();
+        db_run!(conn: {
+            diesel::update(trace_units::table.filter(trace_units::id.eq_any(&chunk)))
+                .set(trace_units::quality_rev.eq(trace_units::quality_rev + 1))
+                .execute(conn)
+                .await?;
+        });
+    }
+    Ok(())
+}
+
+async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportReport, Vec<String>)> {
+    let mut changed: Vec<String> = Vec::new();
     let mut report = ImportReport::default();
     let now = Utc::now().naive_utc();
     for row in rows {
@@ -122,8 +175,9 @@ pub async fn import(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<ImportRep
                 report.push(row.row, "created", None);
             }
         }
+        changed.push(line.barcode.clone());
     }
-    Ok(report)
+    Ok((report, changed))
 }
 
 pub async fn inspections_by_barcodes(conn: &mut DbConn, barcodes: &[String]) -> AppResult<HashMap<String, InspectionRow>> {
@@ -153,6 +207,26 @@ impl async_graphql::dataloader::Loader<String> for InspectionLoader {
     }
 }
 
+/// The season rules in force per season, once per request (premium is judged per
+/// inspection; without it every listed inspection read the rules again).
+pub struct SeasonRulesLoader {
+    pub db: DbPool,
+}
+
+impl async_graphql::dataloader::Loader<i32> for SeasonRulesLoader {
+    type Value = SeasonRules;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, SeasonRules>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        let mut out = HashMap::new();
+        for &season in keys {
+            out.insert(season, crate::season::rules_for(&mut conn, season).await?);
+        }
+        Ok(out)
+    }
+}
+
 /// A bale's lint weight for premium totals: the inspected conditioned weight when
 /// the inspection gives one, else the weight computed at the press.
 pub fn lint_kg(bale_conditioned: Decimal, inspection: Option<&InspectionRow>) -> Decimal {
@@ -177,10 +251,59 @@ pub struct UnitAllocation {
     pub legal_person_kg: Option<Decimal>,
 }
 
-/// Q, S and the shares of `unit` (SPEC §9): growers get Q × S_g / S rounded to
-/// 0.01 kg by largest remainder; a single grower, or the legal person of a
-/// cooperative, gets all of Q.
-pub async fn allocate_unit(conn: &mut DbConn, unit: UnitRow) -> AppResult<UnitAllocation> {
+/// What [`allocate_unit`] derives from a unit's bales (premium judged by the season
+/// rules): the part worth caching, since it reads every bale of the unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitAggregate {
+    /// Σ lint weight of the premium bales, not rounded.
+    pub premium_kg: Decimal,
+    /// Σ lint weight of all the unit's traced bales.
+    pub lint_kg: Decimal,
+    pub bales: i64,
+    pub premium_bales: i64,
+}
+
+/// Per-unit [`UnitAggregate`] cache of one server, keyed by unit id and valid for
+/// one `trace_units.quality_rev` (bumped in the same transaction as every write that
+/// changes the aggregate, so several servers on one database stay correct; see
+/// docs/decisions.md "Unit quality aggregate cache").
+#[derive(Default)]
+pub struct AggregateCache {
+    map: std::sync::Mutex<HashMap<i64, (i64, UnitAggregate)>>,
+}
+
+/// Above this many units the cache is emptied (a season at scale 1.0 has ~9,600).
+const AGGREGATE_CACHE_MAX: usize = 100_000;
+
+impl AggregateCache {
+    fn get(&self, unit_id: i64, rev: i64) -> Option<UnitAggregate> {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&unit_id).filter(|(r, _)| *r == rev).map(|(_, a)| *a)
+    }
+
+    fn put(&self, unit_id: i64, rev: i64, agg: UnitAggregate) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        // Never replace a newer revision by an older one (a request holding an old row).
+        if map.get(&unit_id).is_some_and(|(r, _)| *r > rev) {
+            return;
+        }
+        if map.len() >= AGGREGATE_CACHE_MAX && !map.contains_key(&unit_id) {
+            map.clear();
+        }
+        map.insert(unit_id, (rev, agg));
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Computes the aggregate from the unit's bales joined with their inspections.
+async fn compute_aggregate(conn: &mut DbConn, unit: &UnitRow) -> AppResult<UnitAggregate> {
     let rules = crate::season::rules_for(conn, unit.season).await?;
     let unit_id = unit.id;
     // The unit's bales with their inspections in one query (a join on the unique
@@ -204,6 +327,30 @@ pub async fn allocate_unit(conn: &mut DbConn, unit: UnitRow) -> AppResult<UnitAl
             premium_bales += 1;
         }
     }
+    Ok(UnitAggregate { premium_kg, lint_kg: lint_total, bales: unit_bales.len() as i64, premium_bales })
+}
+
+/// The unit's aggregate: from `cache` when it holds the unit at the row's
+/// `quality_rev`, else computed (and stored). `None` always computes (`bench allocate`).
+/// The aggregate is read after `unit` was, so it is at least as new as its revision.
+pub async fn unit_aggregate(conn: &mut DbConn, cache: Option<&AggregateCache>, unit: &UnitRow) -> AppResult<UnitAggregate> {
+    if let Some(a) = cache.and_then(|c| c.get(unit.id, unit.quality_rev)) {
+        return Ok(a);
+    }
+    let a = compute_aggregate(conn, unit).await?;
+    if let Some(c) = cache {
+        c.put(unit.id, unit.quality_rev, a);
+    }
+    Ok(a)
+}
+
+/// Q, S and the shares of `unit` (SPEC §9): growers get Q × S_g / S rounded to
+/// 0.01 kg by largest remainder; a single grower, or the legal person of a
+/// cooperative, gets all of Q. The bale aggregate comes from `cache` when valid
+/// (see [`unit_aggregate`]); the seed cotton per grower is read every time.
+pub async fn allocate_unit(conn: &mut DbConn, cache: Option<&AggregateCache>, unit: UnitRow) -> AppResult<UnitAllocation> {
+    let agg = unit_aggregate(conn, cache, &unit).await?;
+    let unit_id = unit.id;
     let seeds_rows: Vec<(i64, Dec, Option<Dec>)> = db_run!(conn: {
         tickets::table
             .inner_join(trace_cards::table)
@@ -217,7 +364,7 @@ pub async fn allocate_unit(conn: &mut DbConn, unit: UnitRow) -> AppResult<UnitAl
         *seeds.entry(g).or_default() += gross.0 - tare.map(|t| t.0).unwrap_or_default();
     }
     let total_seed_kg: Decimal = seeds.values().copied().sum();
-    let premium_kg = premium_kg.round_dp(2);
+    let premium_kg = agg.premium_kg.round_dp(2);
     let cooperative = unit.kind() == UnitKind::Cooperative;
     let seed_list: Vec<(i64, Decimal)> = seeds.into_iter().collect();
     let shares = if cooperative {
@@ -229,9 +376,9 @@ pub async fn allocate_unit(conn: &mut DbConn, unit: UnitRow) -> AppResult<UnitAl
     Ok(UnitAllocation {
         unit,
         premium_kg,
-        lint_kg: lint_total,
-        bales: unit_bales.len() as i64,
-        premium_bales,
+        lint_kg: agg.lint_kg,
+        bales: agg.bales,
+        premium_bales: agg.premium_bales,
         total_seed_kg,
         shares,
         legal_person_kg: cooperative.then_some(premium_kg),

@@ -163,15 +163,33 @@ impl SeasonMutation {
         let current = rules_for(&mut conn, season).await?;
         let next = current.apply(&input.patch())?;
         let row = SeasonRulesRow::from_rules(&next, me.account_id);
-        db_run!(conn: {
-            diesel::insert_into(season_rules::table)
-                .values(&row)
-                .on_conflict(season_rules::season)
-                .do_update()
-                .set(&row)
-                .execute(conn)
-                .await?;
-        });
+        // With the rules, every unit of the season gets a new quality_rev (premium is
+        // judged by these rules: the cached quality aggregates are stale).
+        conn.begin().await?;
+        let written: AppResult<()> = async {
+            db_run!(conn: {
+                diesel::insert_into(season_rules::table)
+                    .values(&row)
+                    .on_conflict(season_rules::season)
+                    .do_update()
+                    .set(&row)
+                    .execute(conn)
+                    .await?;
+                diesel::update(crate::db::schema::trace_units::table.filter(crate::db::schema::trace_units::season.eq(season)))
+                    .set(crate::db::schema::trace_units::quality_rev.eq(crate::db::schema::trace_units::quality_rev + 1))
+                    .execute(conn)
+                    .await?;
+            });
+            Ok(())
+        }
+        .await;
+        match written {
+            Ok(()) => conn.commit().await?,
+            Err(e) => {
+                let _ = conn.rollback().await;
+                return Err(e.into());
+            }
+        }
         Ok(next.into())
     }
 }

@@ -453,7 +453,12 @@ impl UnitQuery {
             q.load(conn).await?
         });
         drop(conn);
-        let premium_shares = crate::quality::graphql::grower_shares(ctx, &phone, &rows).await?;
+        // Only when selected: it allocates every unit of the grower.
+        let premium_shares = if ctx.look_ahead().field("premiumShares").exists() {
+            crate::quality::graphql::grower_shares(ctx, &phone, &rows).await?
+        } else {
+            Vec::new()
+        };
         Ok(GrowerResults {
             premium_shares,
             units: rows.into_iter().map(TraceUnit).collect(),

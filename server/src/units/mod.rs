@@ -38,6 +38,9 @@ pub struct UnitRow {
     pub processing: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped with every change of the unit's bale aggregate (bales, inspections,
+    /// season rules): the key of the quality aggregate cache (`quality::aggregate`).
+    pub quality_rev: i64,
 }
 
 impl UnitRow {
