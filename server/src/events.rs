@@ -68,6 +68,15 @@ pub trait StageEvent {
     /// PostgreSQL: `pg_notify` on this (transactional) connection. SQLite: nothing
     /// here; [`EventBus::committed`] delivers after commit.
     fn stage_event(&mut self, event: &Event) -> impl std::future::Future<Output = diesel::QueryResult<()>> + Send;
+    /// Several events in one statement (a processing file links thousands of bales).
+    fn stage_events(&mut self, events: &[Event]) -> impl std::future::Future<Output = diesel::QueryResult<()>> + Send;
+}
+
+/// The `pg_notify` statement of one event, for callers that pipeline it with
+/// other statements of their transaction.
+pub fn pg_notify(event: &Event) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    let payload = serde_json::to_string(event).expect("event serialises");
+    diesel::sql_query("SELECT pg_notify($1, $2)").into_boxed().bind::<Text, _>(PG_CHANNEL).bind::<Text, _>(payload)
 }
 
 impl StageEvent for PgConn {
@@ -81,10 +90,35 @@ impl StageEvent for PgConn {
             .await
             .map(|_| ())
     }
+
+    async fn stage_events(&mut self, events: &[Event]) -> diesel::QueryResult<()> {
+        use diesel::sql_types::Array;
+        use diesel_async::RunQueryDsl;
+        if events.len() <= 1 {
+            for e in events {
+                self.stage_event(e).await?;
+            }
+            return Ok(());
+        }
+        // Payloads stay under NOTIFY's 8,000 bytes each; one round trip per chunk.
+        for chunk in events.chunks(1000) {
+            let payloads: Vec<String> = chunk.iter().map(|e| serde_json::to_string(e).expect("event serialises")).collect();
+            diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
+                .bind::<Text, _>(PG_CHANNEL)
+                .bind::<Array<Text>, _>(payloads)
+                .execute(self)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 impl StageEvent for SqliteConn {
     async fn stage_event(&mut self, _event: &Event) -> diesel::QueryResult<()> {
+        Ok(())
+    }
+
+    async fn stage_events(&mut self, _events: &[Event]) -> diesel::QueryResult<()> {
         Ok(())
     }
 }
@@ -94,6 +128,12 @@ impl crate::db::DbConn {
     pub async fn stage_event(&mut self, event: &Event) -> diesel::QueryResult<()> {
         let conn = self;
         db_run!(conn: { StageEvent::stage_event(conn, event).await })
+    }
+
+    /// [`StageEvent::stage_events`] on whichever backend this connection is.
+    pub async fn stage_events(&mut self, events: &[Event]) -> diesel::QueryResult<()> {
+        let conn = self;
+        db_run!(conn: { StageEvent::stage_events(conn, events).await })
     }
 }
 

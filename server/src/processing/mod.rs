@@ -46,6 +46,48 @@ pub struct BaleRow {
     pub seq: i64,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = bales, treat_none_as_default_value = false)]
+struct NewBale {
+    barcode: String,
+    enterprise_id: i64,
+    line_id: i64,
+    card_id: Option<i64>,
+    net_kg: Dec,
+    moisture_pct: Option<Dec>,
+    conditioned_kg: Dec,
+    traced: bool,
+    delay: bool,
+    pressed_at: NaiveDateTime,
+    seq: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = line_records, treat_none_as_default_value = false)]
+struct NewLineRecord {
+    line_id: i64,
+    seq: i64,
+    kind: String,
+    payload: String,
+    at: NaiveDateTime,
+    source: String,
+}
+
+/// Rows per multi-row INSERT: 11 bound values a bale, well under SQLite's
+/// 32,766 and PostgreSQL's 65,535 parameters.
+const INSERT_CHUNK: usize = 1000;
+
+/// Writes held back until [`Work::save`] (upload files): one multi-row INSERT
+/// per chunk instead of two statements per record, and the file's barcodes
+/// checked against the database once instead of once per bale.
+#[derive(Default)]
+struct Deferred {
+    /// Barcodes already pressed: in the database, or earlier in this file.
+    taken: std::collections::HashSet<String>,
+    bales: Vec<NewBale>,
+    records: Vec<NewLineRecord>,
+}
+
 /// The state a line operation works on, loaded at the start of its transaction.
 struct Work {
     line: LineRow,
@@ -62,12 +104,16 @@ struct Work {
     verifier: Option<String>,
     /// unit id → its regiment, for the events' region.
     regiments: HashMap<i64, i64>,
+    /// Set for upload files; online operations write as they go.
+    deferred: Option<Deferred>,
 }
 
 /// What one applied record produced.
 pub enum Outcome {
     Scanned(Vec<(String, ScanOutcome)>),
     Bale { bale: BaleRow, finished: Option<String> },
+    /// A bale of an upload file, inserted when the work is saved.
+    BaleDeferred,
     Nothing,
 }
 
@@ -143,6 +189,7 @@ impl Work {
             events: Vec::new(),
             verifier,
             regiments: HashMap::new(),
+            deferred: None,
         };
         let queued: Vec<String> = work.state.queue.iter().map(|q| q.card_no.clone()).collect();
         work.know(conn, &queued).await?;
@@ -183,6 +230,36 @@ impl Work {
         Ok(())
     }
 
+    /// Switches to deferred writes for these records (an upload file): their
+    /// barcodes already pressed and the cards they mention, each in one query.
+    async fn defer(&mut self, conn: &mut DbConn, records: &[ProcessingRecord]) -> AppResult<()> {
+        let mut barcodes = Vec::new();
+        let mut mentioned = BTreeSet::new();
+        for r in records.iter().filter(|r| r.seq as i64 > self.last_seq) {
+            match &r.event {
+                ProcessingEvent::BalePressed { barcode, .. } => barcodes.push(barcode.clone()),
+                ProcessingEvent::Scan { card_nos } => mentioned.extend(card_nos.iter().cloned()),
+                ProcessingEvent::DelayEntered { card_no, .. } | ProcessingEvent::Reprocess { card_no, .. } => {
+                    mentioned.insert(card_no.clone());
+                }
+                _ => {}
+            }
+        }
+        let mut taken = std::collections::HashSet::new();
+        for chunk in barcodes.chunks(INSERT_CHUNK) {
+            let found: Vec<String> = db_run!(conn: {
+                bales::table.filter(bales::barcode.eq_any(chunk)).select(bales::barcode).load(conn).await?
+            });
+            taken.extend(found);
+        }
+        let mentioned: Vec<String> = mentioned.into_iter().collect();
+        for chunk in mentioned.chunks(INSERT_CHUNK) {
+            self.know(conn, chunk).await?;
+        }
+        self.deferred = Some(Deferred { taken, ..Deferred::default() });
+        Ok(())
+    }
+
     fn event(&self, topic: EventTopic, card_no: &str) -> Event {
         let mut e = Event::new(topic);
         e.enterprise_id = Some(self.line.enterprise_id);
@@ -207,10 +284,13 @@ impl Work {
             }
         }
         let pressed = if let ProcessingEvent::BalePressed { barcode, .. } = &record.event {
-            let exists: i64 = db_run!(conn: {
-                bales::table.filter(bales::barcode.eq(barcode)).count().get_result(conn).await?
-            });
-            if exists > 0 {
+            let exists = match &self.deferred {
+                Some(d) => d.taken.contains(barcode),
+                None => db_run!(conn: {
+                    bales::table.filter(bales::barcode.eq(barcode)).count().get_result::<i64>(conn).await?
+                }) > 0,
+            };
+            if exists {
                 return Err(AppError::Conflict(format!("棉包条码 {barcode} 已经记录过")));
             }
             true
@@ -230,33 +310,42 @@ impl Work {
             Applied::Bale(o) if pressed => {
                 let ProcessingEvent::BalePressed { barcode, net_kg, moisture_pct, .. } = &record.event else { unreachable!() };
                 let card = o.card_no.as_ref().and_then(|no| self.cards.get(no));
-                let values = (
-                    bales::barcode.eq(barcode.clone()),
-                    bales::enterprise_id.eq(self.line.enterprise_id),
-                    bales::line_id.eq(self.line.id),
-                    bales::card_id.eq(card.map(|c| c.id)),
-                    bales::net_kg.eq(Dec(*net_kg)),
-                    bales::moisture_pct.eq(moisture_pct.map(Dec)),
-                    bales::conditioned_kg.eq(Dec(o.conditioned_kg)),
-                    bales::traced.eq(card.is_some()),
-                    bales::delay.eq(o.delay),
-                    bales::pressed_at.eq(record.at.naive_utc()),
-                    bales::seq.eq(record.seq as i64),
-                );
-                let bale: BaleRow = db_run!(conn: {
-                    diesel::insert_into(bales::table).values(values).returning(BaleRow::as_returning()).get_result(conn).await?
-                });
+                let new_bale = NewBale {
+                    barcode: barcode.clone(),
+                    enterprise_id: self.line.enterprise_id,
+                    line_id: self.line.id,
+                    card_id: card.map(|c| c.id),
+                    net_kg: Dec(*net_kg),
+                    moisture_pct: moisture_pct.map(Dec),
+                    conditioned_kg: Dec(o.conditioned_kg),
+                    traced: card.is_some(),
+                    delay: o.delay,
+                    pressed_at: record.at.naive_utc(),
+                    seq: record.seq as i64,
+                };
                 if let Some(card) = card {
                     self.dirty.insert(card.card_no.clone());
                     self.units_processing.insert(card.unit_id);
                     let mut e = self.event(EventTopic::BaleLinked, &card.card_no);
-                    e.bale_barcode = Some(bale.barcode.clone());
+                    e.bale_barcode = Some(barcode.clone());
                     self.events.push(e);
                 }
                 if let Some(done) = &o.finished {
                     self.events.push(self.event(EventTopic::CardFinished, done));
                 }
-                Outcome::Bale { bale, finished: o.finished }
+                match &mut self.deferred {
+                    Some(d) => {
+                        d.taken.insert(barcode.clone());
+                        d.bales.push(new_bale);
+                        Outcome::BaleDeferred
+                    }
+                    None => {
+                        let bale: BaleRow = db_run!(conn: {
+                            diesel::insert_into(bales::table).values(&new_bale).returning(BaleRow::as_returning()).get_result(conn).await?
+                        });
+                        Outcome::Bale { bale, finished: o.finished }
+                    }
+                }
             }
             Applied::Bale(_) => Outcome::Nothing,
             Applied::Ended(card_no) => {
@@ -270,21 +359,20 @@ impl Work {
                 Outcome::Nothing
             }
         };
-        let payload = serde_json::to_string(record).map_err(AppError::internal)?;
-        let line_id = self.line.id;
-        db_run!(conn: {
-            diesel::insert_into(line_records::table)
-                .values((
-                    line_records::line_id.eq(line_id),
-                    line_records::seq.eq(record.seq as i64),
-                    line_records::kind.eq(record.event.type_name()),
-                    line_records::payload.eq(payload),
-                    line_records::at.eq(record.at.naive_utc()),
-                    line_records::source.eq(source),
-                ))
-                .execute(conn)
-                .await?;
-        });
+        let new_record = NewLineRecord {
+            line_id: self.line.id,
+            seq: record.seq as i64,
+            kind: record.event.type_name().to_string(),
+            payload: serde_json::to_string(record).map_err(AppError::internal)?,
+            at: record.at.naive_utc(),
+            source: source.to_string(),
+        };
+        match &mut self.deferred {
+            Some(d) => d.records.push(new_record),
+            None => db_run!(conn: {
+                diesel::insert_into(line_records::table).values(&new_record).execute(conn).await?;
+            }),
+        }
         self.last_seq = self.last_seq.max(record.seq as i64);
         Ok(outcome)
     }
@@ -292,6 +380,9 @@ impl Work {
     /// Writes the cards, units and line state; fails with [`RETRY`] when another
     /// request moved the line on meanwhile.
     async fn save(&mut self, conn: &mut DbConn) -> AppResult<()> {
+        if let Some(d) = &mut self.deferred {
+            insert_batches(conn, std::mem::take(&mut d.bales), std::mem::take(&mut d.records)).await?;
+        }
         for no in std::mem::take(&mut self.dirty) {
             let (Some(card), Some(progress)) = (self.cards.get_mut(&no), self.book.get(&no)) else { continue };
             let queued = self.state.queue.iter().any(|q| q.card_no == no);
@@ -341,11 +432,42 @@ impl Work {
             return Err(AppError::Internal(RETRY.into()));
         }
         self.version += 1;
-        for e in &self.events {
-            conn.stage_event(e).await?;
-        }
+        conn.stage_events(&self.events).await?;
         Ok(())
     }
+}
+
+/// Multi-row INSERTs of deferred bales, then their records (the order an online
+/// operation writes them in). diesel-async has no multi-row INSERT for SQLite, so
+/// there it runs on the wrapped synchronous connection, whose diesel has one.
+async fn insert_batches(conn: &mut DbConn, new_bales: Vec<NewBale>, records: Vec<NewLineRecord>) -> AppResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            let c: &mut crate::db::SqliteConn = c;
+            c.spawn_blocking(move |c| {
+                use diesel::RunQueryDsl;
+                for chunk in new_bales.chunks(INSERT_CHUNK) {
+                    diesel::insert_into(bales::table).values(chunk).execute(c)?;
+                }
+                for chunk in records.chunks(INSERT_CHUNK) {
+                    diesel::insert_into(line_records::table).values(chunk).execute(c)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        DbConn::Postgres(c) => {
+            use diesel_async::RunQueryDsl;
+            let c: &mut crate::db::PgConn = c;
+            for chunk in new_bales.chunks(INSERT_CHUNK) {
+                diesel::insert_into(bales::table).values(chunk).execute(c).await?;
+            }
+            for chunk in records.chunks(INSERT_CHUNK) {
+                diesel::insert_into(line_records::table).values(chunk).execute(c).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The cotton season a date falls in: from August on, that year's; before, the last.
@@ -521,6 +643,7 @@ pub async fn upload_file(state: &AppState, me: &Principal, line_id: i64, bytes: 
         let records = records.clone();
         Box::pin(async move {
             let mut summary = UploadSummary::default();
+            work.defer(conn, &records).await?;
             for record in &records {
                 if (record.seq as i64) <= work.last_seq {
                     summary.duplicates += 1;
