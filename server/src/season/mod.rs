@@ -15,7 +15,7 @@ use crate::graphql::scalars::GqlDecimal;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = season_rules, primary_key(season))]
-struct SeasonRulesRow {
+pub(crate) struct SeasonRulesRow {
     season: i32,
     min_unit_area_mu: Dec,
     realtime_window_minutes: i32,
@@ -31,7 +31,7 @@ struct SeasonRulesRow {
 }
 
 impl SeasonRulesRow {
-    fn into_rules(self) -> SeasonRules {
+    pub(crate) fn into_rules(self) -> SeasonRules {
         SeasonRules {
             season: self.season,
             min_unit_area_mu: self.min_unit_area_mu.0,
@@ -62,6 +62,11 @@ impl SeasonRulesRow {
             updated_by: Some(by),
         }
     }
+}
+
+/// The rules in force for `season` given its stored row, if any.
+pub(crate) fn rules_or_defaults(row: Option<SeasonRulesRow>, season: i32) -> SeasonRules {
+    row.map(SeasonRulesRow::into_rules).unwrap_or_else(|| SeasonRules::defaults(season))
 }
 
 /// The rules in force for `season`: the stored ones, else the defaults.

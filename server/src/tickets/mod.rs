@@ -161,9 +161,14 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
     if plot_ids.is_empty() {
         return Err(AppError::Validation("请选择籽棉来源地块".into()));
     }
-    let mut conn = state.db.write().await?;
-    let grower = find_grower_by_id_number(&mut conn, &up.grower_id_number).await?;
-    let plots = crate::rosters::plots_by_ids(&mut conn, &plot_ids).await?;
+    let found = {
+        let mut conn = state.db.read().await?;
+        lookup(&mut conn, &up.grower_id_number, &plot_ids, season).await?
+    };
+    let Some((grower, regiment_id)) = found.grower else {
+        return Err(AppError::NotFound("该身份证号的种植者不在任何连队名册中".into()));
+    };
+    let plots = found.plots;
     for id in &plot_ids {
         match plots.iter().find(|p| p.id == *id) {
             None => return Err(AppError::NotFound(format!("地块不存在（编号 {id}）"))),
@@ -176,6 +181,39 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
             Some(_) => {}
         }
     }
+    let rules = found.rules;
+    let window = chrono::Duration::minutes(rules.realtime_window_minutes as i64);
+    let weighed_at = up.weighed_at.naive_utc();
+    let mut event = Event::new(EventTopic::TicketUploaded);
+    event.enterprise_id = Some(enterprise_id);
+    event.region_id = regiment_id;
+    event.ticket_no = Some(ticket_no.clone());
+
+    // The common case, a first upload, in one INSERT that yields to an existing
+    // ticket (ON CONFLICT DO NOTHING); only a resend reads the old ticket.
+    check_weights(up.gross_kg, up.tare_kg, up.moisture_pct, up.trash_pct, up.lint_yield_pct)?;
+    let first = NewTicket {
+        enterprise_id,
+        ticket_no: ticket_no.clone(),
+        season,
+        grower_id: grower.id,
+        gross_kg: Dec(up.gross_kg),
+        tare_kg: up.tare_kg.map(Dec),
+        moisture_pct: up.moisture_pct.map(Dec),
+        trash_pct: up.trash_pct.map(Dec),
+        lint_yield_pct: up.lint_yield_pct.map(Dec),
+        module_count: up.module_count,
+        weighed_at,
+        uploaded_at: now.naive_utc(),
+        late: now.naive_utc() > weighed_at + window,
+        updated_at: now.naive_utc(),
+    };
+    let mut conn = state.db.write().await?;
+    if let Some(row) = insert_first(&mut conn, first, &plot_ids, &event).await? {
+        state.bus.committed(event);
+        return Ok(row);
+    }
+
     let existing: Option<TicketRow> = db_run!(conn: {
         tickets::table
             .filter(tickets::enterprise_id.eq(enterprise_id))
@@ -194,9 +232,6 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
     let lint_yield = keep(up.lint_yield_pct, existing.as_ref().and_then(|t| t.lint_yield_pct));
     let module_count = up.module_count.or(existing.as_ref().and_then(|t| t.module_count));
     check_weights(up.gross_kg, tare, moisture, trash, lint_yield)?;
-    let weighed_at = up.weighed_at.naive_utc();
-    let rules = crate::season::rules_for(&mut conn, season).await?;
-    let window = chrono::Duration::minutes(rules.realtime_window_minutes as i64);
 
     if let Some(old) = &existing {
         let old_plots = plot_ids_of(&mut conn, old.id).await?;
@@ -221,7 +256,6 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
     }
     let uploaded_at = existing.as_ref().map(|t| t.uploaded_at).unwrap_or(now.naive_utc());
     let late = uploaded_at > weighed_at + window;
-    let company = crate::orgs::require(&mut conn, grower.company_id).await?;
     let existing_id = existing.as_ref().map(|t| t.id);
     let values = (
         tickets::enterprise_id.eq(enterprise_id),
@@ -239,10 +273,6 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
         tickets::late.eq(late),
         tickets::updated_at.eq(now.naive_utc()),
     );
-    let mut event = Event::new(EventTopic::TicketUploaded);
-    event.enterprise_id = Some(enterprise_id);
-    event.region_id = company.regiment_id;
-    event.ticket_no = Some(ticket_no.clone());
     let result: AppResult<TicketRow> = db_run!(conn: {
         conn.transaction(async |conn| {
             let row: TicketRow = match existing_id {
@@ -284,6 +314,124 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
     };
     state.bus.committed(event);
     Ok(row)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
+struct NewTicket {
+    enterprise_id: i64,
+    ticket_no: String,
+    season: i32,
+    grower_id: i64,
+    gross_kg: Dec,
+    tare_kg: Option<Dec>,
+    moisture_pct: Option<Dec>,
+    trash_pct: Option<Dec>,
+    lint_yield_pct: Option<Dec>,
+    module_count: Option<i32>,
+    weighed_at: NaiveDateTime,
+    uploaded_at: NaiveDateTime,
+    late: bool,
+    updated_at: NaiveDateTime,
+}
+
+/// What an upload checks against: the grower (with the regiment of its company,
+/// for the event), the plots named, and the season's rules.
+struct Lookup {
+    grower: Option<(GrowerRow, Option<i64>)>,
+    plots: Vec<crate::rosters::PlotRow>,
+    rules: cotton_domain::season::SeasonRules,
+}
+
+async fn lookup(conn: &mut DbConn, id_number: &str, plot_ids: &[i64], season: i32) -> AppResult<Lookup> {
+    use crate::db::schema::{growers, orgs, plots, season_rules};
+    use crate::season::SeasonRulesRow;
+    let id_number = validate_id_number(id_number)?;
+    let ids = plot_ids.to_vec();
+    let (grower, plots, rules) = match conn {
+        // Three independent queries pipelined on one connection: one round trip.
+        DbConn::Postgres(c) => {
+            use diesel_async::RunQueryDsl;
+            let c: &crate::db::PgConn = c;
+            let g = growers::table
+                .inner_join(orgs::table.on(orgs::id.eq(growers::company_id)))
+                .filter(growers::id_number.eq(&id_number))
+                .select((GrowerRow::as_select(), orgs::regiment_id))
+                .first::<(GrowerRow, Option<i64>)>(&mut &*c);
+            let p = plots::table.filter(plots::id.eq_any(&ids)).select(crate::rosters::PlotRow::as_select()).load(&mut &*c);
+            let r = season_rules::table.find(season).select(SeasonRulesRow::as_select()).first::<SeasonRulesRow>(&mut &*c);
+            let (g, p, r) = futures_util::join!(g, p, r);
+            (g.optional()?, p?, r.optional()?)
+        }
+        DbConn::Sqlite(c) => {
+            use diesel_async::RunQueryDsl;
+            let c: &mut crate::db::SqliteConn = c;
+            let g = growers::table
+                .inner_join(orgs::table.on(orgs::id.eq(growers::company_id)))
+                .filter(growers::id_number.eq(&id_number))
+                .select((GrowerRow::as_select(), orgs::regiment_id))
+                .first::<(GrowerRow, Option<i64>)>(c)
+                .await
+                .optional()?;
+            let p = plots::table.filter(plots::id.eq_any(&ids)).select(crate::rosters::PlotRow::as_select()).load(c).await?;
+            let r = season_rules::table.find(season).select(SeasonRulesRow::as_select()).first::<SeasonRulesRow>(c).await.optional()?;
+            (g, p, r)
+        }
+    };
+    Ok(Lookup { grower, plots, rules: crate::season::rules_or_defaults(rules, season) })
+}
+
+/// Inserts a ticket never uploaded before, its plots and its event in one
+/// transaction; `None` (and nothing written) when the ticket already exists.
+async fn insert_first(conn: &mut DbConn, ticket: NewTicket, plot_ids: &[i64], event: &Event) -> AppResult<Option<TicketRow>> {
+    let plot_rows = |id: i64| -> Vec<_> { plot_ids.iter().map(|p| (ticket_plots::ticket_id.eq(id), ticket_plots::plot_id.eq(*p))).collect() };
+    let conflict = (tickets::enterprise_id, tickets::season, tickets::ticket_no);
+    match conn {
+        DbConn::Postgres(c) => {
+            use diesel_async::{AsyncConnection, RunQueryDsl};
+            let c: &mut crate::db::PgConn = c;
+            c.transaction(async |c| {
+                let row: Option<TicketRow> = diesel::insert_into(tickets::table)
+                    .values(&ticket)
+                    .on_conflict(conflict)
+                    .do_nothing()
+                    .returning(TicketRow::as_returning())
+                    .get_result(c)
+                    .await
+                    .optional()?;
+                let Some(row) = row else { return Ok(None) };
+                // The plots and the event pipelined: one round trip.
+                let c: &crate::db::PgConn = c;
+                let plots = diesel::insert_into(ticket_plots::table).values(plot_rows(row.id)).execute(&mut &*c);
+                let notify = crate::events::pg_notify(event).execute(&mut &*c);
+                let (p, n) = futures_util::join!(plots, notify);
+                p?;
+                n?;
+                Ok::<_, AppError>(Some(row))
+            })
+            .await
+        }
+        DbConn::Sqlite(c) => {
+            use diesel_async::{AsyncConnection, RunQueryDsl};
+            let c: &mut crate::db::SqliteConn = c;
+            c.transaction(async |c| {
+                let row: Option<TicketRow> = diesel::insert_into(tickets::table)
+                    .values(&ticket)
+                    .on_conflict(conflict)
+                    .do_nothing()
+                    .returning(TicketRow::as_returning())
+                    .get_result(c)
+                    .await
+                    .optional()?;
+                let Some(row) = row else { return Ok(None) };
+                for values in plot_rows(row.id) {
+                    diesel::insert_into(ticket_plots::table).values(values).execute(c).await?;
+                }
+                Ok::<_, AppError>(Some(row))
+            })
+            .await
+        }
+    }
 }
 
 pub struct TicketLoader {
