@@ -11,7 +11,7 @@ use super::{CardLoader, CardRow, PrintRecordRow, RenderedFile};
 use crate::accounts::graphql::Account;
 use crate::db::prelude::*;
 use crate::db::schema::{growers, print_records, tickets, trace_cards};
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, parse_id};
@@ -206,15 +206,15 @@ pub struct CardUsage {
 
 /// May `me` see this card? Its enterprise, the admin, the regiment of its unit,
 /// the grower of its ticket.
-async fn can_view(ctx: &Context<'_>, card: &CardRow) -> AppResult<bool> {
+async fn can_view(ctx: &Context<'_>, card: &CardRow) -> Result<bool> {
     let me = ctx.principal()?;
     Ok(match me.role {
         Role::PlatformAdmin => true,
         Role::Enterprise => me.org_id == Some(card.enterprise_id),
         Role::Regiment => {
-            let mut conn = ctx.state().db.read().await?;
-            let unit = crate::units::service::require_unit(&mut conn, card.unit_id).await?;
-            me.regiment_id == Some(unit.regiment_id)
+            // Fed by trace_card's joined query: no statement here.
+            let unit = load_unit(ctx, card.unit_id).await?.ok_or_else(|| AppError::NotFound("追溯单元不存在".into()))?;
+            me.regiment_id == Some(unit.0.regiment_id)
         }
         Role::Grower => {
             let mut conn = ctx.state().db.read().await?;
@@ -233,10 +233,21 @@ pub struct CardQuery;
 impl CardQuery {
     /// A card by number; a mistyped number is CARD_CHECKSUM.
     async fn trace_card(&self, ctx: &Context<'_>, card_no: String) -> Result<Option<TraceCard>> {
-        ctx.principal()?;
+        let me = ctx.principal()?;
+        // The card with its unit in one statement when the unit is asked for (or
+        // needed to check a regiment's access); the unit then primes the loader.
+        let with_unit = me.role == Role::Regiment || ctx.look_ahead().field("traceUnit").exists();
         let mut conn = ctx.state().db.read().await?;
-        let Some(card) = super::find_by_card_no(&mut conn, &card_no).await? else { return Ok(None) };
+        let found = if with_unit {
+            super::find_by_card_no_with_unit(&mut conn, &card_no).await?.map(|(c, u)| (c, Some(u)))
+        } else {
+            super::find_by_card_no(&mut conn, &card_no).await?.map(|c| (c, None))
+        };
         drop(conn);
+        let Some((card, unit)) = found else { return Ok(None) };
+        if let Some(unit) = unit {
+            ctx.data_unchecked::<Loader<crate::units::UnitLoader>>().feed_one(unit.id, unit).await;
+        }
         if !can_view(ctx, &card).await? {
             return Err(AppError::Forbidden("无权查看该追溯卡".into()).into());
         }

@@ -68,6 +68,22 @@ pub async fn find_by_card_no(conn: &mut DbConn, card_no: &str) -> AppResult<Opti
     }))
 }
 
+/// [`find_by_card_no`] with the card's unit, in one statement.
+pub async fn find_by_card_no_with_unit(conn: &mut DbConn, card_no: &str) -> AppResult<Option<(CardRow, crate::units::UnitRow)>> {
+    use crate::db::schema::trace_units;
+    let (season, serial) = parse_card_no(card_no)?;
+    let canonical = format_card_no(season, serial);
+    Ok(db_run!(conn: {
+        trace_cards::table
+            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
+            .filter(trace_cards::card_no.eq(&canonical))
+            .select((CardRow::as_select(), crate::units::UnitRow::as_select()))
+            .first(conn)
+            .await
+            .optional()?
+    }))
+}
+
 fn check_copies(copies: i32) -> AppResult<u32> {
     if !(1..=MAX_COPIES).contains(&copies) {
         return Err(AppError::Validation(format!("打印份数须在1到{MAX_COPIES}之间")));
