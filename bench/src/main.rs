@@ -56,7 +56,13 @@ struct Args {
     /// Skip PostGraphile (otherwise required under CI=true)
     #[arg(long)]
     no_postgraphile: bool,
+    /// Only these phases (comma-separated): pgbench,read,peer,write,vi,files,fanout,statistics.
+    /// For iterating on one figure; the season is still generated. Default: all.
+    #[arg(long)]
+    only: Option<String>,
 }
+
+const PHASES: [&str; 8] = ["pgbench", "read", "peer", "write", "vi", "files", "fanout", "statistics"];
 
 fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
@@ -87,6 +93,13 @@ struct Cfg {
     bin: PathBuf,
     plugins: PathBuf,
     postgraphile: bool,
+    phases: Vec<String>,
+}
+
+impl Cfg {
+    fn runs(&self, phase: &str) -> bool {
+        self.phases.iter().any(|p| p == phase)
+    }
 }
 
 // ------------------------------------------------------------------ GraphQL helpers
@@ -197,49 +210,53 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
     let gq = a.graphql();
 
     // ---- read: traceCard, myResults
-    let tc = &m["read"]["traceCard"];
-    let tc_query = s(&tc["query"]);
-    let tc_bodies: Vec<(Bytes, usize)> = tc["cards"]
-        .as_array()
-        .context("read.traceCard.cards")?
-        .iter()
-        .map(|c| (body(&tc_query, &json!({"c": c["cardNo"]})), c["enterpriseIndex"].as_u64().unwrap_or(0) as usize))
-        .collect();
-    if tc_bodies.is_empty() {
-        bail!("manifest has no traceCard cards");
-    }
-    // sanity: the first card answers with itself
-    let first = gql(&http, &gq, Some(&ent_tokens[tc_bodies[0].1]), &tc_query, &json!({"c": tc["cards"][0]["cardNo"]})).await?;
-    if first["traceCard"]["cardNo"] != tc["cards"][0]["cardNo"] {
-        bail!("traceCard of {} answered {first}", tc["cards"][0]["cardNo"]);
-    }
-    log(format!("{}: read traceCard ({} cards)", backend.name(), tc_bodies.len()));
-    let target = Target { url: gq.clone(), tokens: Arc::new(ent_tokens.clone()), bodies: Bodies::Fixed(Arc::new(tc_bodies)) };
-    let tc_runs = read_levels(&http, cfg, &target, "traceCard").await?;
+    if cfg.runs("read") {
+        let tc = &m["read"]["traceCard"];
+        let tc_query = s(&tc["query"]);
+        let tc_bodies: Vec<(Bytes, usize)> = tc["cards"]
+            .as_array()
+            .context("read.traceCard.cards")?
+            .iter()
+            .map(|c| (body(&tc_query, &json!({"c": c["cardNo"]})), c["enterpriseIndex"].as_u64().unwrap_or(0) as usize))
+            .collect();
+        if tc_bodies.is_empty() {
+            bail!("manifest has no traceCard cards");
+        }
+        // sanity: the first card answers with itself
+        let first = gql(&http, &gq, Some(&ent_tokens[tc_bodies[0].1]), &tc_query, &json!({"c": tc["cards"][0]["cardNo"]})).await?;
+        if first["traceCard"]["cardNo"] != tc["cards"][0]["cardNo"] {
+            bail!("traceCard of {} answered {first}", tc["cards"][0]["cardNo"]);
+        }
+        log(format!("{}: read traceCard ({} cards)", backend.name(), tc_bodies.len()));
+        let target = Target { url: gq.clone(), tokens: Arc::new(ent_tokens.clone()), bodies: Bodies::Fixed(Arc::new(tc_bodies)) };
+        let tc_runs = read_levels(&http, cfg, &target, "traceCard").await?;
 
-    let mr = &m["read"]["myResults"];
-    let mr_query = s(&mr["query"]);
-    let growers = mr["growers"].as_array().context("read.myResults.growers")?;
-    let mr_tokens: Vec<String> = growers.iter().map(|g| s(&g["token"])).collect();
-    let mr_body = body(&mr_query, &mr["variables"]);
-    let mr_bodies: Vec<(Bytes, usize)> = (0..mr_tokens.len()).map(|i| (mr_body.clone(), i)).collect();
-    if mr_bodies.is_empty() {
-        bail!("manifest has no myResults growers");
+        let mr = &m["read"]["myResults"];
+        let mr_query = s(&mr["query"]);
+        let growers = mr["growers"].as_array().context("read.myResults.growers")?;
+        let mr_tokens: Vec<String> = growers.iter().map(|g| s(&g["token"])).collect();
+        let mr_body = body(&mr_query, &mr["variables"]);
+        let mr_bodies: Vec<(Bytes, usize)> = (0..mr_tokens.len()).map(|i| (mr_body.clone(), i)).collect();
+        if mr_bodies.is_empty() {
+            bail!("manifest has no myResults growers");
+        }
+        log(format!("{}: read myResults ({} growers)", backend.name(), mr_tokens.len()));
+        let target = Target { url: gq.clone(), tokens: Arc::new(mr_tokens), bodies: Bodies::Fixed(Arc::new(mr_bodies)) };
+        let mr_runs = read_levels(&http, cfg, &target, "myResults").await?;
+        let (hwm_read, _) = procs::rss_mb(a.pid()).unwrap_or((f64::NAN, f64::NAN));
+        log(format!("  peak RSS of the server after the read load: {hwm_read:.1} MB"));
+        out.put("read", json!({"traceCard": tc_runs, "myResults": mr_runs}));
+        out.put("memory", json!({"peakRssMbAfterRead": hwm_read}));
+
     }
-    log(format!("{}: read myResults ({} growers)", backend.name(), mr_tokens.len()));
-    let target = Target { url: gq.clone(), tokens: Arc::new(mr_tokens), bodies: Bodies::Fixed(Arc::new(mr_bodies)) };
-    let mr_runs = read_levels(&http, cfg, &target, "myResults").await?;
-    let (hwm_read, _) = procs::rss_mb(a.pid()).unwrap_or((f64::NAN, f64::NAN));
-    log(format!("  peak RSS of the server after the read load: {hwm_read:.1} MB"));
-    out.put("read", json!({"traceCard": tc_runs, "myResults": mr_runs}));
-    out.put("memory", json!({"peakRssMbAfterRead": hwm_read}));
 
     // ---- peer: PostGraphile over the same tables (PostgreSQL only)
     if backend == Backend::Postgres {
+        let tc = &m["read"]["traceCard"];
         if let Some(pg) = pgbench {
             out.put("pgbench", pg);
         }
-        if cfg.postgraphile {
+        if cfg.postgraphile && cfg.runs("peer") {
             log("postgres: PostGraphile 4 traceCardByCardNo");
             let pgl = refs::PostGraphile::start("cotton_bench", &dir).await?;
             let q = POSTGRAPHILE_CARD;
@@ -261,119 +278,150 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
     }
 
     // ---- write: uploadTicket
-    log(format!("{}: write uploadTicket", backend.name()));
-    let w = &m["write"];
-    let w_query = s(&w["query"]);
-    let prefix = s(&w["ticketNoPrefix"]);
-    let cands: Vec<(Value, usize)> = w["candidates"]
-        .as_array()
-        .context("write.candidates")?
-        .iter()
-        .map(|c| (c["variables"].clone(), c["enterpriseIndex"].as_u64().unwrap_or(0) as usize))
-        .collect();
-    if cands.is_empty() {
-        bail!("manifest has no write candidates");
-    }
-    let cands = Arc::new(cands);
-    let mut write_runs = Vec::new();
-    for (li, &c) in cfg.levels.iter().enumerate() {
-        let cands = cands.clone();
-        let w_query = w_query.clone();
-        let prefix = format!("{prefix}{li}x");
-        let make = move |n: u64| {
-            let (vars, ei) = &cands[n as usize % cands.len()];
-            let mut vars = vars.clone();
-            vars["input"]["ticketNo"] = json!(format!("{prefix}{n}"));
-            vars["input"]["weighedAt"] = json!(now_rfc3339());
-            (body(&w_query, &vars), *ei)
-        };
-        let target = Target { url: gq.clone(), tokens: Arc::new(ent_tokens.clone()), bodies: Bodies::Seq(Arc::new(make)) };
-        let r = load::run(&http, &target, c, cfg.warmup, cfg.duration).await;
-        log(format!("  uploadTicket c={c}: {:.0} tickets/s p50 {:.2} ms p99 {:.2} ms errors {}", r.rps, r.p50_ms, r.p99_ms, r.errors));
-        if r.requests == 0 || r.errors > 0 {
-            bail!("uploadTicket at concurrency {c}: {} ok, {} errors; first: {}", r.requests, r.errors, r.first_error.unwrap_or_default());
+    if cfg.runs("write") {
+        log(format!("{}: write uploadTicket", backend.name()));
+        let w = &m["write"];
+        let w_query = s(&w["query"]);
+        let prefix = s(&w["ticketNoPrefix"]);
+        let cands: Vec<(Value, usize)> = w["candidates"]
+            .as_array()
+            .context("write.candidates")?
+            .iter()
+            .map(|c| (c["variables"].clone(), c["enterpriseIndex"].as_u64().unwrap_or(0) as usize))
+            .collect();
+        if cands.is_empty() {
+            bail!("manifest has no write candidates");
         }
-        write_runs.push(r);
+        let cands = Arc::new(cands);
+        let mut write_runs = Vec::new();
+        for (li, &c) in cfg.levels.iter().enumerate() {
+            let cands = cands.clone();
+            let w_query = w_query.clone();
+            let prefix = format!("{prefix}{li}x");
+            let make = move |n: u64| {
+                let (vars, ei) = &cands[n as usize % cands.len()];
+                let mut vars = vars.clone();
+                vars["input"]["ticketNo"] = json!(format!("{prefix}{n}"));
+                vars["input"]["weighedAt"] = json!(now_rfc3339());
+                (body(&w_query, &vars), *ei)
+            };
+            let target = Target { url: gq.clone(), tokens: Arc::new(ent_tokens.clone()), bodies: Bodies::Seq(Arc::new(make)) };
+            let r = load::run(&http, &target, c, cfg.warmup, cfg.duration).await;
+            log(format!("  uploadTicket c={c}: {:.0} tickets/s p50 {:.2} ms p99 {:.2} ms errors {}", r.rps, r.p50_ms, r.p99_ms, r.errors));
+            if r.requests == 0 || r.errors > 0 {
+                bail!("uploadTicket at concurrency {c}: {} ok, {} errors; first: {}", r.requests, r.errors, r.first_error.unwrap_or_default());
+            }
+            write_runs.push(r);
+        }
+        // the tickets are really there and on time
+        let probe = {
+            let (vars, ei) = &cands[0];
+            let mut vars = vars.clone();
+            vars["input"]["ticketNo"] = json!(format!("{}probe", s(&w["ticketNoPrefix"])));
+            vars["input"]["weighedAt"] = json!(now_rfc3339());
+            gql(&http, &gq, Some(&ent_tokens[*ei]), &w_query, &vars).await?
+        };
+        if probe["uploadTicket"]["late"] == json!(true) {
+            bail!("uploadTicket with weighedAt = now was judged late: {probe}");
+        }
+        out.put("write", json!({"uploadTicket": write_runs}));
+        if backend == Backend::Postgres {
+            // The same statements without the server: what PostgreSQL itself allows,
+            // with and without the event's pg_notify in the transaction.
+            let (vars, ei) = &cands[0];
+            let org = s(&m["enterprises"][*ei]["orgId"]);
+            let mut refs = serde_json::Map::new();
+            for (key, notify) in [("withNotify", true), ("withoutNotify", false)] {
+                let script = refs::ticket_script(vars, &org, notify)?;
+                let mut runs = Vec::new();
+                for &c in &cfg.levels {
+                    let r = refs::pgbench_script(&script, "cotton_bench", c, cfg.duration.as_secs().max(1))?;
+                    log(format!("  pgbench uploadTicket SQL ({key}) c={c}: {:.0} tps p50 {:.2} ms p99 {:.2} ms", r.rps, r.p50_ms, r.p99_ms));
+                    runs.push(r);
+                }
+                refs.insert(key.into(), json!(runs));
+            }
+            out.put("writeReference", refs);
+        }
+
     }
-    // the tickets are really there and on time
-    let probe = {
-        let (vars, ei) = &cands[0];
-        let mut vars = vars.clone();
-        vars["input"]["ticketNo"] = json!(format!("{}probe", s(&w["ticketNoPrefix"])));
-        vars["input"]["weighedAt"] = json!(now_rfc3339());
-        gql(&http, &gq, Some(&ent_tokens[*ei]), &w_query, &vars).await?
-    };
-    if probe["uploadTicket"]["late"] == json!(true) {
-        bail!("uploadTicket with weighedAt = now was judged late: {probe}");
-    }
-    out.put("write", json!({"uploadTicket": write_runs}));
 
     // ---- processing: VI API
-    log(format!("{}: processing through the VI API", backend.name()));
-    let vi = run_vi(&http, &gq, &m, &ent_tokens).await?;
-    log(format!("  VI: {} bales in {:.2} s = {:.0} bales/s on {} lines ({} untraced)", vi["bales"], vi["seconds"].as_f64().unwrap_or(0.0), vi["balesPerSec"].as_f64().unwrap_or(0.0), vi["lines"], vi["untraced"]));
-    out.put("processingVi", vi);
+    if cfg.runs("vi") {
+        log(format!("{}: processing through the VI API", backend.name()));
+        let vi = run_vi(&http, &gq, &m, &ent_tokens).await?;
+        log(format!("  VI: {} bales in {:.2} s = {:.0} bales/s on {} lines ({} untraced)", vi["bales"], vi["seconds"].as_f64().unwrap_or(0.0), vi["balesPerSec"].as_f64().unwrap_or(0.0), vi["lines"], vi["untraced"]));
+        out.put("processingVi", vi);
+
+    }
 
     // ---- processing: upload files
-    log(format!("{}: processing through upload files", backend.name()));
-    let files = run_files(&http, &gq, &m, &ent_tokens).await?;
-    log(format!("  files: {} bales in {} files in {:.2} s = {:.0} bales/s", files["bales"], files["files"], files["seconds"].as_f64().unwrap_or(0.0), files["balesPerSec"].as_f64().unwrap_or(0.0)));
-    out.put("processingFiles", files);
+    if cfg.runs("files") {
+        log(format!("{}: processing through upload files", backend.name()));
+        let files = run_files(&http, &gq, &m, &ent_tokens).await?;
+        log(format!("  files: {} bales in {} files in {:.2} s = {:.0} bales/s", files["bales"], files["files"], files["seconds"].as_f64().unwrap_or(0.0), files["balesPerSec"].as_f64().unwrap_or(0.0)));
+        out.put("processingFiles", files);
+
+    }
 
     // ---- fan-out
-    let b = if backend == Backend::Postgres { Some(Server::start(&db, &cfg.bin, &cfg.plugins, "server-b").await?) } else { None };
-    let mut ports = vec![a.port];
-    if let Some(b) = &b {
-        ports.push(b.port);
+    if cfg.runs("fanout") {
+        let b = if backend == Backend::Postgres { Some(Server::start(&db, &cfg.bin, &cfg.plugins, "server-b").await?) } else { None };
+        let mut ports = vec![a.port];
+        if let Some(b) = &b {
+            ports.push(b.port);
+        }
+        log(format!("{}: fan-out, {} subscribers on {} instance(s)", backend.name(), cfg.subscribers, ports.len()));
+        let f = &m["fanout"];
+        let trig = &f["trigger"];
+        let trig_query = s(&trig["query"]);
+        let trig_token = s(&trig["token"]);
+        let trig_prefix = s(&trig["ticketNoPrefix"]);
+        let trig_vars = trig["variables"].clone();
+        let (http2, gq2) = (http.clone(), gq.clone());
+        let stats = fanout::run(&ports, &s(&f["subscribeToken"]), &s(&f["subscription"]), f["variables"].clone(), cfg.subscribers, cfg.events, |k| {
+            let mut vars = trig_vars.clone();
+            vars["input"]["ticketNo"] = json!(format!("{trig_prefix}{k}"));
+            vars["input"]["weighedAt"] = json!(now_rfc3339());
+            let (http, gq, q, t) = (http2.clone(), gq2.clone(), trig_query.clone(), trig_token.clone());
+            async move { gql(&http, &gq, Some(&t), &q, &vars).await.map(|_| ()) }
+        })
+        .await?;
+        log(format!("  fan-out: {} of {} deliveries, p50 {:.1} ms p99 {:.1} ms max {:.1} ms", stats.delivered, stats.subscribers * stats.events, stats.p50_ms, stats.p99_ms, stats.max_ms));
+        if stats.delivered == 0 {
+            bail!("fan-out: no event was delivered");
+        }
+        out.put("fanout", &stats);
+        let mut hwm_end = vec![procs::rss_mb(a.pid()).map(|r| r.0)];
+        if let Some(b) = &b {
+            hwm_end.push(procs::rss_mb(b.pid()).map(|r| r.0));
+        }
+        out.results.entry("memory").or_insert_with(|| json!({}))["peakRssMbEndOfRun"] = json!(hwm_end);
+        drop(b);
     }
-    log(format!("{}: fan-out, {} subscribers on {} instance(s)", backend.name(), cfg.subscribers, ports.len()));
-    let f = &m["fanout"];
-    let trig = &f["trigger"];
-    let trig_query = s(&trig["query"]);
-    let trig_token = s(&trig["token"]);
-    let trig_prefix = s(&trig["ticketNoPrefix"]);
-    let trig_vars = trig["variables"].clone();
-    let (http2, gq2) = (http.clone(), gq.clone());
-    let stats = fanout::run(&ports, &s(&f["subscribeToken"]), &s(&f["subscription"]), f["variables"].clone(), cfg.subscribers, cfg.events, |k| {
-        let mut vars = trig_vars.clone();
-        vars["input"]["ticketNo"] = json!(format!("{trig_prefix}{k}"));
-        vars["input"]["weighedAt"] = json!(now_rfc3339());
-        let (http, gq, q, t) = (http2.clone(), gq2.clone(), trig_query.clone(), trig_token.clone());
-        async move { gql(&http, &gq, Some(&t), &q, &vars).await.map(|_| ()) }
-    })
-    .await?;
-    log(format!("  fan-out: {} of {} deliveries, p50 {:.1} ms p99 {:.1} ms max {:.1} ms", stats.delivered, stats.subscribers * stats.events, stats.p50_ms, stats.p99_ms, stats.max_ms));
-    if stats.delivered == 0 {
-        bail!("fan-out: no event was delivered");
-    }
-    out.put("fanout", &stats);
-    let mut hwm_end = vec![procs::rss_mb(a.pid()).map(|r| r.0)];
-    if let Some(b) = &b {
-        hwm_end.push(procs::rss_mb(b.pid()).map(|r| r.0));
-    }
-    out.results["memory"]["peakRssMbEndOfRun"] = json!(hwm_end);
-    drop(b);
     drop(a);
 
     // ---- statistics: bench allocate (servers stopped: SQLite has one writer process)
-    log(format!("{}: statistics (bench allocate)", backend.name()));
-    let cmd = s(&m["statistics"]["command"]);
-    let mut parts = cmd.split_whitespace();
-    parts.next(); // the binary name
-    let t0 = Instant::now();
-    let alloc = db.command(&cfg.bin, &cfg.plugins).args(parts).output().context("run bench allocate")?;
-    let wall = t0.elapsed().as_secs_f64();
-    if !alloc.status.success() {
-        bail!("bench allocate failed: {}\n{}", String::from_utf8_lossy(&alloc.stdout), String::from_utf8_lossy(&alloc.stderr));
+    if cfg.runs("statistics") {
+        log(format!("{}: statistics (bench allocate)", backend.name()));
+        let cmd = s(&m["statistics"]["command"]);
+        let mut parts = cmd.split_whitespace();
+        parts.next(); // the binary name
+        let t0 = Instant::now();
+        let alloc = db.command(&cfg.bin, &cfg.plugins).args(parts).output().context("run bench allocate")?;
+        let wall = t0.elapsed().as_secs_f64();
+        if !alloc.status.success() {
+            bail!("bench allocate failed: {}\n{}", String::from_utf8_lossy(&alloc.stdout), String::from_utf8_lossy(&alloc.stderr));
+        }
+        let stdout = String::from_utf8_lossy(&alloc.stdout);
+        let line: Value = stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<Value>(l.trim()).ok().filter(Value::is_object))
+            .with_context(|| format!("no JSON line in bench allocate output:\n{stdout}"))?;
+        log(format!("  allocate: {line} (process wall {wall:.2} s)"));
+        out.put("statistics", json!({"allocate": line, "processWallSeconds": wall, "season": season, "units": m["statistics"]["units"]}));
     }
-    let stdout = String::from_utf8_lossy(&alloc.stdout);
-    let line: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str::<Value>(l.trim()).ok().filter(Value::is_object))
-        .with_context(|| format!("no JSON line in bench allocate output:\n{stdout}"))?;
-    log(format!("  allocate: {line} (process wall {wall:.2} s)"));
-    out.put("statistics", json!({"allocate": line, "processWallSeconds": wall, "season": season, "units": m["statistics"]["units"]}));
     Ok(out)
 }
 
@@ -573,6 +621,11 @@ fn table(runs: &[BackendRun], smoke: bool, scale: f64) -> Vec<Row> {
             let pg_target = r.name == "postgres";
             row("write uploadTicket tickets/s", b, format!("{} (c={c})", f(rps, 0)), "—".into(), "—".into(), if pg_target { "≥ 3000/s" } else { "(PostgreSQL target)" }, pg_target.then_some(rps >= 3000.0));
             row("write uploadTicket p99 ms", b, f(p99, 2), "—".into(), "—".into(), "—", None);
+            for (key, label) in [("withNotify", "with pg_notify"), ("withoutNotify", "without pg_notify")] {
+                if let Some((tps, _, pc)) = res.get("writeReference").and_then(|x| best_of(&x[key])) {
+                    row(&format!("write: its SQL in pgbench, {label}"), b, format!("{} (c={pc})", f(tps, 0)), "uploadTicket above".into(), f(rps / tps, 2), "—", None);
+                }
+            }
         }
         if let Some(v) = res.get("processingVi") {
             row("processing VI API bales/s", b, format!("{} ({} lines)", f(v["balesPerSec"].as_f64().unwrap_or(f64::NAN), 0), v["lines"]), "—".into(), "—".into(), "—", None);
@@ -658,6 +711,16 @@ async fn main() -> Result<()> {
         plugins: plugins_dir(&bin),
         bin,
         postgraphile: !args.no_postgraphile,
+        phases: match args.only.as_deref() {
+            None => PHASES.iter().map(|p| p.to_string()).collect(),
+            Some(list) => {
+                let phases: Vec<String> = list.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+                if let Some(bad) = phases.iter().find(|p| !PHASES.contains(&p.as_str())) {
+                    bail!("unknown phase {bad:?} in --only (one of {})", PHASES.join(","));
+                }
+                phases
+            }
+        },
     };
     let mut backends = Vec::new();
     for b in args.backends.split(',').map(str::trim).filter(|b| !b.is_empty()) {
@@ -699,16 +762,21 @@ async fn main() -> Result<()> {
         }
     }
     let mut cfg = cfg;
+    if !cfg.runs("peer") {
+        cfg.postgraphile = false;
+    }
     if backends.contains(&Backend::Postgres) {
-        log(format!("pgbench -i -s {} {}", cfg.pgbench_scale, refs::PGBENCH_DB));
-        refs::pgbench_init(cfg.pgbench_scale).await?;
-        let mut runs = Vec::new();
-        for &c in &cfg.levels {
-            let r = refs::pgbench_run(c, cfg.duration.as_secs().max(1))?;
-            log(format!("  pgbench -S -M prepared c={c}: {:.0} tps p50 {:.3} ms p99 {:.3} ms", r.rps, r.p50_ms, r.p99_ms));
-            runs.push(r);
+        if cfg.runs("pgbench") {
+            log(format!("pgbench -i -s {} {}", cfg.pgbench_scale, refs::PGBENCH_DB));
+            refs::pgbench_init(cfg.pgbench_scale).await?;
+            let mut runs = Vec::new();
+            for &c in &cfg.levels {
+                let r = refs::pgbench_run(c, cfg.duration.as_secs().max(1))?;
+                log(format!("  pgbench -S -M prepared c={c}: {:.0} tps p50 {:.3} ms p99 {:.3} ms", r.rps, r.p50_ms, r.p99_ms));
+                runs.push(r);
+            }
+            pgbench = Some(runs);
         }
-        pgbench = Some(runs);
         if cfg.postgraphile {
             if let Err(e) = refs::npm_install() {
                 if is_ci() {
@@ -727,7 +795,7 @@ async fn main() -> Result<()> {
         let r = run_backend(*b, &cfg, pgbench.as_deref()).await.with_context(|| format!("{} benchmark", b.name()))?;
         runs.push(r);
     }
-    if backends.contains(&Backend::Postgres) {
+    if backends.contains(&Backend::Postgres) && cfg.runs("pgbench") {
         let _ = procs::recreate_pg_db(refs::PGBENCH_DB).await; // leave no 150 MB reference db behind
     }
 

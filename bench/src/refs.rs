@@ -29,15 +29,29 @@ pub async fn pgbench_init(scale: u32) -> Result<()> {
 /// `pgbench -S -M prepared -c C -j min(C,2) -T secs`, with per-transaction
 /// latencies from its log (`-l`) for p50/p99.
 pub fn pgbench_run(clients: usize, secs: u64) -> Result<LoadStats> {
+    pgbench(&["-S"], PGBENCH_DB, clients, secs)
+}
+
+/// pgbench running `script` (prepared) on `db`: the SQL a server request issues,
+/// without the server, as the physical limit of that request.
+pub fn pgbench_script(script: &str, db: &str, clients: usize, secs: u64) -> Result<LoadStats> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("script.sql");
+    std::fs::write(&path, script)?;
+    pgbench(&["-f", &path.to_string_lossy()], db, clients, secs)
+}
+
+fn pgbench(what: &[&str], db: &str, clients: usize, secs: u64) -> Result<LoadStats> {
     let dir = tempfile::tempdir()?;
     let (host, port, user) = pg_parts();
     let threads = clients.min(2);
     let out = Command::new("pgbench")
         .current_dir(dir.path())
+        .args(what)
         .args([
-            "-S", "-M", "prepared", "-n", "-l",
+            "-M", "prepared", "-n", "-l",
             "-c", &clients.to_string(), "-j", &threads.to_string(), "-T", &secs.to_string(),
-            "-h", &host, "-p", &port, "-U", &user, PGBENCH_DB,
+            "-h", &host, "-p", &port, "-U", &user, db,
         ])
         .output()
         .context("run pgbench")?;
@@ -70,6 +84,9 @@ pub fn pgbench_run(clients: usize, secs: u64) -> Result<LoadStats> {
                 }
             }
         }
+    }
+    if lat.is_empty() || failed > 0 {
+        bail!("pgbench: {} transactions, {failed} failed:\n{stdout}\n{}", lat.len(), String::from_utf8_lossy(&out.stderr));
     }
     lat.sort_unstable();
     Ok(LoadStats {
@@ -158,4 +175,41 @@ impl Drop for PostGraphile {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A first `uploadTicket` of `candidate` (a manifest write candidate) as the SQL
+/// statements the server sends for it (tickets/mod.rs: the grower with its
+/// company's regiment, the plots, the season rules; then BEGIN, the INSERT … ON
+/// CONFLICT DO NOTHING, its plots, the event's pg_notify, COMMIT), each ticket
+/// number new. `notify = false` leaves out the pg_notify.
+pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, notify: bool) -> Result<String> {
+    let input = &candidate["input"];
+    let text = |k: &str| input[k].as_str().map(str::to_string);
+    let id_number = text("growerIdNumber").context("candidate growerIdNumber")?;
+    let season = input["season"].as_i64().context("candidate season")?;
+    let plots: Vec<String> = input["plotIds"].as_array().context("candidate plotIds")?.iter().filter_map(|p| p.as_str().map(str::to_string)).collect();
+    let dec = |k: &str| text(k).unwrap_or_else(|| "NULL".into());
+    let modules = input["moduleCount"].as_i64().map(|m| m.to_string()).unwrap_or_else(|| "NULL".into());
+    let ent: i64 = enterprise_org_id.parse().context("enterprise orgId")?;
+    let plots = plots.join(",");
+    let mut s = String::new();
+    s.push_str("\\set n random(1, 9000000000000000000)\n");
+    s.push_str(&format!("SELECT g.id, g.company_id, g.id_number, g.name, g.phone, g.created_at, g.updated_at, o.regiment_id FROM growers g JOIN orgs o ON o.id = g.company_id WHERE g.id_number = '{id_number}' LIMIT 1;\n"));
+    s.push_str(&format!("SELECT * FROM plots WHERE id = ANY('{{{plots}}}'::bigint[]);\n"));
+    s.push_str(&format!("SELECT * FROM season_rules WHERE season = {season} LIMIT 1;\n"));
+    s.push_str("BEGIN;\n");
+    s.push_str(&format!(
+        "INSERT INTO tickets (enterprise_id, ticket_no, season, grower_id, gross_kg, tare_kg, moisture_pct, trash_pct, lint_yield_pct, module_count, weighed_at, uploaded_at, late, updated_at) \
+         SELECT {ent}, 'PB' || :n, {season}, g.id, {}, {}, {}, {}, {}, {modules}, now(), now(), false, now() FROM growers g WHERE g.id_number = '{id_number}' \
+         ON CONFLICT (enterprise_id, season, ticket_no) DO NOTHING RETURNING *;\n",
+        dec("grossKg"), dec("tareKg"), dec("moisturePct"), dec("trashPct"), dec("lintYieldPct")
+    ));
+    s.push_str(&format!("INSERT INTO ticket_plots (ticket_id, plot_id) SELECT currval('tickets_id_seq'), p FROM unnest('{{{plots}}}'::bigint[]) AS p;\n"));
+    if notify {
+        // Another channel than the servers' (they would log the payload as garbage):
+        // the commit-time lock NOTIFY takes is the same for every channel.
+        s.push_str("SELECT pg_notify('cotton_bench_reference', 'TICKET_UPLOADED a payload as long as an event of the server, about two hundred bytes of JSON text in all .........................................................');\n");
+    }
+    s.push_str("COMMIT;\n");
+    Ok(s)
 }
