@@ -61,6 +61,12 @@ pub const AUDITED: &[Audited] = &[
     t("inspections", &["id"], &[]),
 ];
 
+/// Tables whose INSERTs PostgreSQL logs with a statement-level trigger
+/// (`audit_inserts`, migration 000008: one INSERT into the log per statement for
+/// the multi-row INSERTs of upload files); their UPDATEs and DELETEs, and every
+/// other table, keep the deferred row trigger `audit`. The entries are the same.
+pub const BULK_INSERT_AUDITED: &[&str] = &["bales", "line_records"];
+
 /// The hash of one chain entry (the same on both backends: the PostgreSQL trigger
 /// computes it with `sha256()`, SQLite's triggers call [`register_sqlite_functions`]'s
 /// `audit_hash`, which is this function).

@@ -344,6 +344,7 @@ async fn check_triggers(db: &DbPool) -> anyhow::Result<Vec<Problem>> {
             AUDITED
                 .iter()
                 .map(|a| (a.table.to_string(), format!("{}:audit", a.table)))
+                .chain(super::BULK_INSERT_AUDITED.iter().map(|t| (t.to_string(), format!("{t}:audit_inserts"))))
                 .chain([
                     ("audit_log".to_string(), "audit_log:audit_log_append_only".to_string()),
                     ("audit_log".to_string(), "audit_log:audit_log_no_truncate".to_string()),
