@@ -557,6 +557,27 @@ async fn uploaded_iv_and_v_files_link_like_the_online_vi_line(backend: Backend) 
         let resp = bale_resp(&srv, qy, &vi.id, &format!("{prefix}10"), "100", None).await;
         assert_eq!(err_code(&resp), "CONFLICT", "{model}: the new bale was recorded: {resp}");
         assert_eq!(outcome(&srv, qy, cs, prefix, n_bales + 1).await.0, got_cards, "the new bale has no card");
+
+        // A file whose writes are deferred to one multi-row INSERT still refuses, record
+        // by record, a barcode pressed before (in the database) and one repeated in the
+        // same file; the other records are applied and a re-upload skips them all.
+        let mut dup = more.clone();
+        dup.extend([Op::Bale("10", "120", None), Op::Bale("11", "120", None), Op::Bale("11", "120", None), Op::Bale("12", "120", None)]);
+        let recs = records(cs, prefix, &dup, Utc::now() - chrono::Duration::hours(2));
+        let file = upload_file(&registry, model, &line.line_ref, &line.device_key, recs);
+        let resp = upload_resp(&srv, qy, &line.id, file.clone()).await;
+        let rep = data(&resp)["uploadProcessingFile"].clone();
+        assert_eq!((rep["accepted"].clone(), rep["duplicates"].clone(), rep["rejected"].clone()), (json!(2), json!(n + 1), json!(2)), "{model}: {rep}");
+        let errors = rep["errors"].as_array().unwrap();
+        assert!(errors.iter().all(|e| e.as_str().unwrap().contains("已经记录过")), "{model}: {rep}");
+        assert!(errors[0].as_str().unwrap().contains(&format!("{prefix}10")) && errors[1].as_str().unwrap().contains(&format!("{prefix}11")), "{model}: {rep}");
+        for sfx in ["11", "12"] {
+            let resp = bale_resp(&srv, qy, &vi.id, &format!("{prefix}{sfx}"), "100", None).await;
+            assert_eq!(err_code(&resp), "CONFLICT", "{model}: bale {prefix}{sfx} of the file was recorded: {resp}");
+        }
+        let resp = upload_resp(&srv, qy, &line.id, file).await;
+        let rep = data(&resp)["uploadProcessingFile"].clone();
+        assert_eq!((rep["accepted"].clone(), rep["rejected"].clone()), (json!(0), json!(0)), "{model}: re-upload of it: {rep}");
     }
 }
 
