@@ -5,12 +5,6 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use cotton_trace::config::Config;
 
-// mimalloc instead of glibc malloc: a request allocates many small short-lived
-// objects (parsing, JSON, DataLoaders); glibc malloc was ~12 % of the server's CPU
-// under the traceCard load (perf, issue 9).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "cotton-trace", version, about = "棉花质量追溯平台 Cotton Trace server")]
 struct Cli {
