@@ -331,8 +331,8 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
             let (vars, ei) = &cands[0];
             let org = s(&m["enterprises"][*ei]["orgId"]);
             let mut refs = serde_json::Map::new();
-            for (key, notify) in [("withNotify", true), ("withoutNotify", false)] {
-                let script = refs::ticket_script(vars, &org, notify)?;
+            for (key, notify, audit) in [("withNotify", true, true), ("withoutNotify", false, true), ("withoutNotifyAndAudit", false, false)] {
+                let script = refs::ticket_script(vars, &org, notify, audit)?;
                 let mut runs = Vec::new();
                 for &c in &cfg.levels {
                     let r = refs::pgbench_script(&script, "cotton_bench", c, cfg.duration.as_secs().max(1))?;
@@ -621,7 +621,7 @@ fn table(runs: &[BackendRun], smoke: bool, scale: f64) -> Vec<Row> {
             let pg_target = r.name == "postgres";
             row("write uploadTicket tickets/s", b, format!("{} (c={c})", f(rps, 0)), "—".into(), "—".into(), if pg_target { "≥ 3000/s" } else { "(PostgreSQL target)" }, pg_target.then_some(rps >= 3000.0));
             row("write uploadTicket p99 ms", b, f(p99, 2), "—".into(), "—".into(), "—", None);
-            for (key, label) in [("withNotify", "with pg_notify"), ("withoutNotify", "without pg_notify")] {
+            for (key, label) in [("withNotify", "as the server"), ("withoutNotify", "without pg_notify"), ("withoutNotifyAndAudit", "without pg_notify and audit triggers")] {
                 if let Some((tps, _, pc)) = res.get("writeReference").and_then(|x| best_of(&x[key])) {
                     row(&format!("write: its SQL in pgbench, {label}"), b, format!("{} (c={pc})", f(tps, 0)), "uploadTicket above".into(), f(rps / tps, 2), "—", None);
                 }

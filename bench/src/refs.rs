@@ -181,8 +181,10 @@ impl Drop for PostGraphile {
 /// statements the server sends for it (tickets/mod.rs: the grower with its
 /// company's regiment, the plots, the season rules; then BEGIN, the INSERT … ON
 /// CONFLICT DO NOTHING, its plots, the event's pg_notify, COMMIT), each ticket
-/// number new. `notify = false` leaves out the pg_notify.
-pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, notify: bool) -> Result<String> {
+/// number new. `notify = false` leaves out the pg_notify; `audit = false` runs the
+/// transaction with the audit triggers off (`session_replication_role = replica`,
+/// superuser only), to show what they cost.
+pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, notify: bool, audit: bool) -> Result<String> {
     let input = &candidate["input"];
     let text = |k: &str| input[k].as_str().map(str::to_string);
     let id_number = text("growerIdNumber").context("candidate growerIdNumber")?;
@@ -198,6 +200,9 @@ pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, not
     s.push_str(&format!("SELECT * FROM plots WHERE id = ANY('{{{plots}}}'::bigint[]);\n"));
     s.push_str(&format!("SELECT * FROM season_rules WHERE season = {season} LIMIT 1;\n"));
     s.push_str("BEGIN;\n");
+    if !audit {
+        s.push_str("SET LOCAL session_replication_role = replica;\n");
+    }
     s.push_str(&format!(
         "INSERT INTO tickets (enterprise_id, ticket_no, season, grower_id, gross_kg, tare_kg, moisture_pct, trash_pct, lint_yield_pct, module_count, weighed_at, uploaded_at, late, updated_at) \
          SELECT {ent}, 'PB' || :n, {season}, g.id, {}, {}, {}, {}, {}, {modules}, now(), now(), false, now() FROM growers g WHERE g.id_number = '{id_number}' \
