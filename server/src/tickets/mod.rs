@@ -384,54 +384,53 @@ async fn lookup(conn: &mut DbConn, id_number: &str, plot_ids: &[i64], season: i3
 /// Inserts a ticket never uploaded before, its plots and its event in one
 /// transaction; `None` (and nothing written) when the ticket already exists.
 async fn insert_first(conn: &mut DbConn, ticket: NewTicket, plot_ids: &[i64], event: &Event) -> AppResult<Option<TicketRow>> {
-    let plot_rows = |id: i64| -> Vec<_> { plot_ids.iter().map(|p| (ticket_plots::ticket_id.eq(id), ticket_plots::plot_id.eq(*p))).collect() };
-    let conflict = (tickets::enterprise_id, tickets::season, tickets::ticket_no);
-    match conn {
-        DbConn::Postgres(c) => {
-            use diesel_async::{AsyncConnection, RunQueryDsl};
-            let c: &mut crate::db::PgConn = c;
-            c.transaction(async |c| {
-                let row: Option<TicketRow> = diesel::insert_into(tickets::table)
-                    .values(&ticket)
-                    .on_conflict(conflict)
-                    .do_nothing()
-                    .returning(TicketRow::as_returning())
-                    .get_result(c)
-                    .await
-                    .optional()?;
-                let Some(row) = row else { return Ok(None) };
-                // The plots and the event pipelined: one round trip.
-                let c: &crate::db::PgConn = c;
-                let plots = diesel::insert_into(ticket_plots::table).values(plot_rows(row.id)).execute(&mut &*c);
-                let notify = crate::events::pg_notify(event).execute(&mut &*c);
-                let (p, n) = futures_util::join!(plots, notify);
-                p?;
-                n?;
-                Ok::<_, AppError>(Some(row))
-            })
-            .await
+    conn.begin().await?;
+    let written = insert_first_in_tx(conn, &ticket, plot_ids, event).await;
+    match written {
+        Ok(Some(row)) => {
+            conn.commit().await?;
+            Ok(Some(row))
         }
-        DbConn::Sqlite(c) => {
-            use diesel_async::{AsyncConnection, RunQueryDsl};
-            let c: &mut crate::db::SqliteConn = c;
-            c.transaction(async |c| {
-                let row: Option<TicketRow> = diesel::insert_into(tickets::table)
-                    .values(&ticket)
-                    .on_conflict(conflict)
-                    .do_nothing()
-                    .returning(TicketRow::as_returning())
-                    .get_result(c)
-                    .await
-                    .optional()?;
-                let Some(row) = row else { return Ok(None) };
-                for values in plot_rows(row.id) {
-                    diesel::insert_into(ticket_plots::table).values(values).execute(c).await?;
-                }
-                Ok::<_, AppError>(Some(row))
-            })
-            .await
+        other => {
+            conn.rollback().await?;
+            other
         }
     }
+}
+
+async fn insert_first_in_tx(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64], event: &Event) -> AppResult<Option<TicketRow>> {
+    let row: Option<TicketRow> = db_run!(conn: {
+        diesel::insert_into(tickets::table)
+            .values(ticket)
+            .on_conflict((tickets::enterprise_id, tickets::season, tickets::ticket_no))
+            .do_nothing()
+            .returning(TicketRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?
+    });
+    let Some(row) = row else { return Ok(None) };
+    let plot_rows: Vec<_> = plot_ids.iter().map(|p| (ticket_plots::ticket_id.eq(row.id), ticket_plots::plot_id.eq(*p))).collect();
+    match conn {
+        DbConn::Postgres(c) => {
+            // The plots and the event pipelined: one round trip.
+            use diesel_async::RunQueryDsl;
+            let c: &crate::db::PgConn = c;
+            let plots = diesel::insert_into(ticket_plots::table).values(plot_rows).execute(&mut &*c);
+            let notify = crate::events::pg_notify(event).execute(&mut &*c);
+            let (p, n) = futures_util::join!(plots, notify);
+            p?;
+            n?;
+        }
+        DbConn::Sqlite(c) => {
+            use diesel_async::RunQueryDsl;
+            let c: &mut crate::db::SqliteConn = c;
+            for values in plot_rows {
+                diesel::insert_into(ticket_plots::table).values(values).execute(c).await?;
+            }
+        }
+    }
+    Ok(Some(row))
 }
 
 pub struct TicketLoader {
