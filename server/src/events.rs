@@ -82,25 +82,13 @@ pub fn pg_notify(event: &Event) -> diesel::query_builder::BoxedSqlQuery<'static,
 impl StageEvent for PgConn {
     async fn stage_event(&mut self, event: &Event) -> diesel::QueryResult<()> {
         use diesel_async::RunQueryDsl;
-        let payload = serde_json::to_string(event).expect("event serialises");
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<Text, _>(PG_CHANNEL)
-            .bind::<Text, _>(payload)
-            .execute(self)
-            .await
-            .map(|_| ())
+        pg_notify(event).execute(self).await.map(|_| ())
     }
 
     async fn stage_events(&mut self, events: &[Event]) -> diesel::QueryResult<()> {
         use diesel::sql_types::Array;
         use diesel_async::RunQueryDsl;
-        if events.len() <= 1 {
-            for e in events {
-                self.stage_event(e).await?;
-            }
-            return Ok(());
-        }
-        // Payloads stay under NOTIFY's 8,000 bytes each; one round trip per chunk.
+        // No events, no statement. Payloads stay under NOTIFY's 8,000 bytes each; one round trip per chunk.
         for chunk in events.chunks(1000) {
             let payloads: Vec<String> = chunk.iter().map(|e| serde_json::to_string(e).expect("event serialises")).collect();
             diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")

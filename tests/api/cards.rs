@@ -180,6 +180,15 @@ async fn trace_card_lookup_and_checksum(backend: Backend) {
     assert_eq!(card["status"], "PRINTED");
 
     assert_eq!(err_code(&trace_card(&srv, &g.qy_b, &no).await), "FORBIDDEN", "another enterprise's card");
+    // The unit's regiment sees the card and its unit (one joined statement feeds the
+    // access check and the unit field); another regiment is refused.
+    let q = "query($c: String!) { traceCard(cardNo: $c) { cardNo traceUnit { id name } } }";
+    let resp = srv.gql(Some(&g.t.tuan_a), q, json!({ "c": no })).await;
+    assert_eq!(data(&resp)["traceCard"]["cardNo"], no.as_str(), "{resp}");
+    assert!(data(&resp)["traceCard"]["traceUnit"]["id"].is_string(), "{resp}");
+    let resp = srv.gql(Some(&g.t.tuan_a), "query($c: String!) { traceCard(cardNo: $c) { cardNo } }", json!({ "c": no })).await;
+    assert_eq!(data(&resp)["traceCard"]["cardNo"], no.as_str(), "without the unit field too: {resp}");
+    assert_eq!(err_code(&srv.gql(Some(&g.t.tuan_b), q, json!({ "c": no })).await), "FORBIDDEN", "another regiment");
     let wrong = wrong_check_digit(&no);
     assert_eq!(err_code(&trace_card(&srv, qy, &wrong).await), "CARD_CHECKSUM", "{wrong}: wrong check digit");
     // An adjacent transposition in the serial is caught too.

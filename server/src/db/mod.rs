@@ -136,6 +136,21 @@ impl DbConn {
         let conn = self;
         db_run!(conn: { tx_rollback(conn).await })
     }
+
+    /// Ends the transaction [`DbConn::begin`] started with the outcome of its body:
+    /// commit on `Ok`, roll back on `Err` (the body's error is the one returned).
+    pub async fn finish<T>(&mut self, outcome: crate::error::AppResult<T>) -> crate::error::AppResult<T> {
+        match outcome {
+            Ok(v) => {
+                self.commit().await?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.rollback().await;
+                Err(e)
+            }
+        }
+    }
 }
 
 async fn tx_begin<C: diesel_async::AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {

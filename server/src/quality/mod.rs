@@ -75,16 +75,7 @@ pub async fn import(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<ImportRep
         Ok::<_, crate::error::AppError>(report)
     }
     .await;
-    match result {
-        Ok(report) => {
-            conn.commit().await?;
-            Ok(report)
-        }
-        Err(e) => {
-            let _ = conn.rollback().await;
-            Err(e)
-        }
-    }
+    conn.finish(result).await
 }
 
 /// `quality_rev + 1` for the units whose cards hold bales with these barcodes
@@ -219,11 +210,7 @@ impl async_graphql::dataloader::Loader<i32> for SeasonRulesLoader {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, SeasonRules>, Self::Error> {
         let mut conn = self.db.read().await?;
-        let mut out = HashMap::new();
-        for &season in keys {
-            out.insert(season, crate::season::rules_for(&mut conn, season).await?);
-        }
-        Ok(out)
+        Ok(crate::season::rules_for_seasons(&mut conn, keys).await?)
     }
 }
 

@@ -69,6 +69,19 @@ pub(crate) fn rules_or_defaults(row: Option<SeasonRulesRow>, season: i32) -> Sea
     row.map(SeasonRulesRow::into_rules).unwrap_or_else(|| SeasonRules::defaults(season))
 }
 
+/// The rules in force for each of `seasons`, in one statement.
+pub async fn rules_for_seasons(conn: &mut DbConn, seasons: &[i32]) -> AppResult<std::collections::HashMap<i32, SeasonRules>> {
+    let keys = seasons.to_vec();
+    let rows: Vec<SeasonRulesRow> = db_run!(conn: {
+        season_rules::table.filter(season_rules::season.eq_any(&keys)).select(SeasonRulesRow::as_select()).load(conn).await?
+    });
+    let mut out: std::collections::HashMap<i32, SeasonRules> = rows.into_iter().map(|r| (r.season, r.into_rules())).collect();
+    for &s in seasons {
+        out.entry(s).or_insert_with(|| SeasonRules::defaults(s));
+    }
+    Ok(out)
+}
+
 /// The rules in force for `season`: the stored ones, else the defaults.
 pub async fn rules_for(conn: &mut DbConn, season: i32) -> AppResult<SeasonRules> {
     let row: Option<SeasonRulesRow> = db_run!(conn: {
@@ -188,13 +201,7 @@ impl SeasonMutation {
             Ok(())
         }
         .await;
-        match written {
-            Ok(()) => conn.commit().await?,
-            Err(e) => {
-                let _ = conn.rollback().await;
-                return Err(e.into());
-            }
-        }
+        conn.finish(written).await?;
         Ok(next.into())
     }
 }

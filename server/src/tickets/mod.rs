@@ -386,16 +386,7 @@ async fn lookup(conn: &mut DbConn, id_number: &str, plot_ids: &[i64], season: i3
 async fn insert_first(conn: &mut DbConn, ticket: NewTicket, plot_ids: &[i64], event: &Event) -> AppResult<Option<TicketRow>> {
     conn.begin().await?;
     let written = insert_first_in_tx(conn, &ticket, plot_ids, event).await;
-    match written {
-        Ok(Some(row)) => {
-            conn.commit().await?;
-            Ok(Some(row))
-        }
-        other => {
-            conn.rollback().await?;
-            other
-        }
-    }
+    conn.finish(written).await
 }
 
 async fn insert_first_in_tx(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64], event: &Event) -> AppResult<Option<TicketRow>> {
