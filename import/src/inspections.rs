@@ -11,7 +11,8 @@ use crate::SheetRow;
 pub const INSPECTION_HEADER: [&str; 9] =
     ["条码", "颜色级", "长度", "强度", "马克隆值", "整齐度", "含杂率", "回潮率", "公定重量"];
 
-/// One parsed inspection row; decimals are normalised (`29.10` → `29.1`).
+/// One parsed inspection row; decimals keep the precision the file gave
+/// (`29.10` stays `29.10`, `4.2` stays `4.2`): fibre measurements are shown so.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InspectionLine {
     pub barcode: String,
@@ -35,7 +36,7 @@ fn decimal_cell(row: &SheetRow, i: usize, what: &str, min_exclusive: Decimal, ma
         return Err(RuleError::invalid(format!("{what}{d}超出合理范围")));
     }
     cotton_domain::weights::validate_two_places(d, what)?;
-    Ok(Some(d.normalize()))
+    Ok(Some(d))
 }
 
 /// Parses and checks one row: a valid barcode, numbers in plausible ranges with
@@ -69,7 +70,8 @@ mod tests {
     #[test]
     fn parses_the_sample_and_refuses_bad_cells() {
         let l = parse_line(&row(&["B0001", "21", "29.10", "30", "4.2", "", "", "", "227.5"])).unwrap();
-        assert_eq!(l.length_mm, Some(dec!(29.1)));
+        assert_eq!(l.length_mm.map(|d| d.to_string()).as_deref(), Some("29.10"), "the file's precision");
+        assert_eq!(l.micronaire.map(|d| d.to_string()).as_deref(), Some("4.2"));
         assert_eq!(l.uniformity_pct, None);
         assert_eq!(l.conditioned_kg, Some(dec!(227.5)));
         let e = parse_line(&row(&["B0001", "", "abc"])).unwrap_err().to_string();

@@ -67,6 +67,9 @@ impl ResolvedPrinter {
         reprint: bool,
         at: DateTime<Utc>,
     ) -> AppResult<RenderedFile> {
+        // The job's weights and percentages carry 2 decimals, as every output does
+        // (the stored value keeps the scale the client typed on SQLite).
+        let q = |d: rust_decimal::Decimal| crate::graphql::scalars::with_scale(d, crate::graphql::scalars::QUANTITY_SCALE);
         let tare = ticket.tare_kg.map(|d| d.0).unwrap_or_default();
         let job = PrintJob {
             card: PrintCard {
@@ -75,11 +78,11 @@ impl ResolvedPrinter {
                 ticket_no: ticket.ticket_no.clone(),
                 grower_name: grower_name.to_string(),
                 unit_name: unit_name.to_string(),
-                gross_kg: ticket.gross_kg.0,
-                tare_kg: tare,
-                net_kg: ticket.gross_kg.0 - tare,
-                lint_yield_pct: ticket.lint_yield_pct.map(|d| d.0),
-                target_lint_kg: card.target_lint_kg.0,
+                gross_kg: q(ticket.gross_kg.0),
+                tare_kg: q(tare),
+                net_kg: q(ticket.gross_kg.0 - tare),
+                lint_yield_pct: ticket.lint_yield_pct.map(|d| q(d.0)),
+                target_lint_kg: q(card.target_lint_kg.0),
                 processable_bales: card.processable_bales.max(0) as u32,
                 module_type: module_type_of(card),
                 module_count: card.module_count.max(0) as u32,

@@ -216,20 +216,23 @@ impl PrintJob {
 
 /// The lines every label shows, in order, as (label, value) pairs in Chinese —
 /// the same for every printer driver, so labels look alike across printers.
+/// Weights and percentages carry 2 decimals ("1000.00 kg", "38.00%") whatever
+/// scale the job's decimals have.
 pub fn label_lines(job: &PrintJob) -> Vec<(&'static str, String)> {
     let c = &job.card;
+    let q = |d: rust_decimal::Decimal| format!("{:.2}", d);
     let mut lines = vec![
         ("追溯卡号", c.card_no.clone()),
         ("种植者", c.grower_name.clone()),
         ("追溯单元", c.unit_name.clone()),
         ("磅单号", c.ticket_no.clone()),
-        ("毛重/皮重/净重", format!("{} / {} / {} kg", c.gross_kg, c.tare_kg, c.net_kg)),
-        ("折皮棉公定重量", format!("{} kg（可加工{}包）", c.target_lint_kg, c.processable_bales)),
+        ("毛重/皮重/净重", format!("{} / {} / {} kg", q(c.gross_kg), q(c.tare_kg), q(c.net_kg))),
+        ("折皮棉公定重量", format!("{} kg（可加工{}包）", q(c.target_lint_kg), c.processable_bales)),
         ("模块", format!("{} × {}", c.module_type.label_zh(), c.module_count)),
         ("加工企业", job.enterprise_name.clone()),
     ];
     if let Some(y) = c.lint_yield_pct {
-        lines.insert(5, ("公定衣分率", format!("{y}%")));
+        lines.insert(5, ("公定衣分率", format!("{}%", q(y))));
     }
     let when = job
         .printed_at
@@ -243,4 +246,39 @@ pub fn label_lines(job: &PrintJob) -> Vec<(&'static str, String)> {
 /// The title line of a label: `棉花质量追溯卡` (with `（补打）` on a reprint).
 pub fn label_title(job: &PrintJob) -> &'static str {
     if job.reprint { "棉花质量追溯卡（补打）" } else { "棉花质量追溯卡" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn label_weights_carry_two_decimals_whatever_the_job_sends() {
+        let job = PrintJob {
+            card: PrintCard {
+                card_no: "TC2600000000011".into(),
+                season: 2026,
+                ticket_no: "T1".into(),
+                grower_name: "张建国".into(),
+                unit_name: "单户追溯单元".into(),
+                gross_kg: dec!(1000),
+                tare_kg: dec!(100.5),
+                net_kg: dec!(899.5),
+                lint_yield_pct: Some(dec!(38)),
+                target_lint_kg: dec!(341.81),
+                processable_bales: 2,
+                module_type: cotton_domain::processing::ModuleType::Loose,
+                module_count: 0,
+            },
+            enterprise_name: "一号轧花厂".into(),
+            copies: 1,
+            reprint: false,
+            printed_at: chrono::DateTime::parse_from_rfc3339("2026-10-02T08:15:00.123456789Z").unwrap().with_timezone(&chrono::Utc),
+        };
+        let lines: std::collections::HashMap<_, _> = label_lines(&job).into_iter().collect();
+        assert_eq!(lines["毛重/皮重/净重"], "1000.00 / 100.50 / 899.50 kg");
+        assert_eq!(lines["公定衣分率"], "38.00%");
+        assert_eq!(lines["折皮棉公定重量"], "341.81 kg（可加工2包）");
+    }
 }

@@ -24,14 +24,14 @@ impl Inspection {
         self.row.color_grade.as_deref()
     }
     async fn length_mm(&self) -> Option<GqlDecimal> {
-        self.row.length_mm.map(|d| d.0.into())
+        self.row.length_mm.map(|d| GqlDecimal::measured(d.0))
     }
     /// Breaking strength, cN/tex.
     async fn strength(&self) -> Option<GqlDecimal> {
-        self.row.strength.map(|d| d.0.into())
+        self.row.strength.map(|d| GqlDecimal::measured(d.0))
     }
     async fn micronaire(&self) -> Option<GqlDecimal> {
-        self.row.micronaire.map(|d| d.0.into())
+        self.row.micronaire.map(|d| GqlDecimal::measured(d.0))
     }
     async fn uniformity_pct(&self) -> Option<GqlDecimal> {
         self.row.uniformity_pct.map(|d| d.0.into())
