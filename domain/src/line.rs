@@ -20,8 +20,11 @@
 //!
 //! A pressed bale first counts against the head card's delay (not traced), then
 //! goes to the head card, whose processed weight grows by the bale's conditioned
-//! weight; at processed ≥ target the card finishes by itself and the next card
-//! takes over. With no card, the bale is not traced.
+//! weight; at processed ≥ target the card finishes by itself
+//! ([`FinishKind::Auto`]: never processed again, manual 第二部分 四（四）) and the
+//! next card takes over. With no card, the bale is not traced. "结束" ends the
+//! head card by hand ([`FinishKind::Manual`]); only such a card may be
+//! re-processed, with the verification account.
 
 use std::collections::BTreeMap;
 
@@ -73,6 +76,31 @@ impl ScanOutcome {
     }
 }
 
+/// How a card finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FinishKind {
+    /// Its processed weight reached the target: 系统自动判定加工完成，并且不允许再加工.
+    Auto,
+    /// Ended by hand (结束): re-processable with the verification account.
+    Manual,
+}
+
+impl FinishKind {
+    /// `"AUTO"`, `"MANUAL"` (the stored and wire form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinishKind::Auto => "AUTO",
+            FinishKind::Manual => "MANUAL",
+        }
+    }
+
+    /// Inverse of [`FinishKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [FinishKind::Auto, FinishKind::Manual].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// What the line knows of a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,7 +109,24 @@ pub struct CardProgress {
     pub target_kg: Decimal,
     /// Conditioned weight of the bales assigned so far, kg.
     pub processed_kg: Decimal,
-    pub finished: bool,
+    /// How it finished; `None` while it may still take bales.
+    pub finished_by: Option<FinishKind>,
+}
+
+impl CardProgress {
+    /// A card that has not finished.
+    pub fn open(target_kg: Decimal, processed_kg: Decimal) -> Self {
+        CardProgress { target_kg, processed_kg, finished_by: None }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.finished_by.is_some()
+    }
+}
+
+/// The refusal of re-processing a card that finished by reaching its target.
+pub fn auto_finished_refusal(card_no: &str) -> String {
+    format!("追溯卡 {card_no} 已达到折皮棉公定重量，系统自动判定加工完成，不允许再加工")
 }
 
 /// The cards a line can see, by canonical card number.
@@ -175,7 +220,7 @@ impl LineState {
 
     fn judge(&mut self, book: &CardBook, card_no: &str) -> ScanOutcome {
         let Some(card) = book.get(card_no) else { return ScanOutcome::NotFound };
-        if card.finished {
+        if card.finished() {
             return ScanOutcome::Finished;
         }
         if !self.tracing {
@@ -197,7 +242,7 @@ impl LineState {
     /// with the card and queues it (or updates it if already queued).
     pub fn enter_delay(&mut self, book: &CardBook, card_no: &str, count: u32) -> Result<(), RuleError> {
         let card = book.get(card_no).ok_or_else(|| RuleError::invalid(PROMPT_NOT_FOUND))?;
-        if card.finished {
+        if card.finished() {
             return Err(RuleError::invalid(PROMPT_FINISHED));
         }
         if count > MAX_DELAY_BALES {
@@ -234,7 +279,7 @@ impl LineState {
         card.processed_kg += conditioned_kg;
         self.tracing = true;
         let finished = if card.processed_kg >= card.target_kg {
-            card.finished = true;
+            card.finished_by = Some(FinishKind::Auto);
             self.queue.remove(0);
             Some(card_no.clone())
         } else {
@@ -243,27 +288,30 @@ impl LineState {
         Ok(BaleOutcome { card_no: Some(card_no), conditioned_kg, delay: false, finished })
     }
 
-    /// "结束": ends the head card by hand; it cannot be processed again without
-    /// reprocessing. Returns the card ended.
+    /// "结束": ends the head card by hand ([`FinishKind::Manual`]); it cannot be
+    /// processed again without reprocessing. Returns the card ended.
     pub fn end_current(&mut self, book: &mut CardBook) -> Result<String, RuleError> {
         if self.queue.is_empty() {
             return Err(RuleError::invalid("当前没有正在加工的追溯卡"));
         }
         let head = self.queue.remove(0);
         if let Some(card) = book.get_mut(&head.card_no) {
-            card.finished = true;
+            card.finished_by = Some(FinishKind::Manual);
         }
         Ok(head.card_no)
     }
 
-    /// Re-processing a finished card (after the verification account was checked
-    /// by the caller): it is no longer finished and joins the end of the queue.
+    /// Re-processing a card ended by hand (after the verification account was
+    /// checked by the caller): it is no longer finished and joins the end of the
+    /// queue. A card that finished by reaching its target is refused.
     pub fn reprocess(&mut self, book: &mut CardBook, card_no: &str) -> Result<(), RuleError> {
         let card = book.get_mut(card_no).ok_or_else(|| RuleError::invalid(PROMPT_NOT_FOUND))?;
-        if !card.finished {
-            return Err(RuleError::invalid(format!("追溯卡 {card_no} 尚未结束，无需再加工")));
+        match card.finished_by {
+            None => return Err(RuleError::invalid(format!("追溯卡 {card_no} 尚未结束，无需再加工"))),
+            Some(FinishKind::Auto) => return Err(RuleError::invalid(auto_finished_refusal(card_no))),
+            Some(FinishKind::Manual) => {}
         }
-        card.finished = false;
+        card.finished_by = None;
         if self.position(card_no).is_none() {
             self.queue.push(QueuedCard { card_no: card_no.to_string(), delay_bales: 0 });
         }
@@ -316,7 +364,7 @@ mod tests {
     fn book(cards: &[(&str, Decimal)]) -> CardBook {
         cards
             .iter()
-            .map(|(no, t)| (no.to_string(), CardProgress { target_kg: *t, processed_kg: Decimal::ZERO, finished: false }))
+            .map(|(no, t)| (no.to_string(), CardProgress::open(*t, Decimal::ZERO)))
             .collect()
     }
 
@@ -355,7 +403,9 @@ mod tests {
         let o = line.press(&mut b, &bale(4, dec!(227)), &COND).unwrap();
         assert_eq!(o.finished.as_deref(), Some("A"));
         assert_eq!(b["A"].processed_kg, dec!(681));
-        assert!(b["A"].finished);
+        assert_eq!(b["A"].finished_by, Some(FinishKind::Auto));
+        assert_eq!(line.reprocess(&mut b, "A").unwrap_err().to_string(), auto_finished_refusal("A"), "an AUTO card is never re-processed");
+        assert!(b["A"].finished() && line.queue.iter().all(|q| q.card_no != "A"), "the refusal changed nothing");
         assert_eq!(line.head().unwrap().card_no, "B");
         assert_eq!(line.scan(&b, &s(&["A"]), 10).unwrap(), vec![ScanOutcome::Finished]);
         assert_eq!(line.scan(&b, &s(&["X"]), 10).unwrap(), vec![ScanOutcome::NotFound]);
@@ -396,7 +446,7 @@ mod tests {
         line.press(&mut b, &bale(1, dec!(227)), &COND).unwrap();
         assert_eq!(line.scan(&b, &s(&["B"]), 10).unwrap(), vec![ScanOutcome::Queued]);
         assert_eq!(line.end_current(&mut b).unwrap(), "A");
-        assert!(b["A"].finished);
+        assert_eq!(b["A"].finished_by, Some(FinishKind::Manual));
         assert_eq!(line.head().unwrap().card_no, "B");
         assert_eq!(line.scan(&b, &s(&["A"]), 10).unwrap(), vec![ScanOutcome::Finished]);
         line.reprocess(&mut b, "A").unwrap();
@@ -447,7 +497,7 @@ mod tests {
                         let nos: Vec<String> = cards.iter().map(|c| names.get(*c).copied().unwrap_or("UNKNOWN").to_string()).collect();
                         let out = line.scan(&b, &nos, 10).unwrap();
                         for (no, o) in nos.iter().zip(&out) {
-                            if *o == ScanOutcome::Finished { prop_assert!(b[no].finished); }
+                            if *o == ScanOutcome::Finished { prop_assert!(b[no].finished()); }
                             if *o == ScanOutcome::NotFound { prop_assert!(!b.contains_key(no)); }
                         }
                     }
@@ -455,7 +505,7 @@ mod tests {
                     Op::Bale(kg, m) => {
                         pressed += 1;
                         let head_before = line.head().map(|h| h.card_no.clone());
-                        if let Some(h) = &head_before { prop_assert!(!b[h].finished, "a finished card never heads the queue"); }
+                        if let Some(h) = &head_before { prop_assert!(!b[h].finished(), "a finished card never heads the queue"); }
                         let o = line.press(&mut b, &PressedBale {
                             barcode: format!("B{i}"), net_kg: Decimal::from(*kg), moisture_pct: m.map(|m| Decimal::new(m as i64, 1)),
                         }, &COND).unwrap();
@@ -465,9 +515,14 @@ mod tests {
                         }
                     }
                     Op::End => { let _ = line.end_current(&mut b); }
-                    Op::Reprocess(c) => { let _ = line.reprocess(&mut b, names.get(*c).copied().unwrap_or("UNKNOWN")); }
+                    Op::Reprocess(c) => {
+                        let name = names.get(*c).copied().unwrap_or("UNKNOWN");
+                        let before = b.get(name).and_then(|p| p.finished_by);
+                        let r = line.reprocess(&mut b, name);
+                        prop_assert_eq!(r.is_ok(), before == Some(FinishKind::Manual), "only a card ended by hand is re-processed");
+                    }
                 }
-                for q in &line.queue { prop_assert!(!b[&q.card_no].finished); }
+                for q in &line.queue { prop_assert!(!b[&q.card_no].finished()); }
                 let mut seen = std::collections::BTreeSet::new();
                 for q in &line.queue { prop_assert!(seen.insert(q.card_no.clone()), "a card is queued once"); }
             }

@@ -92,12 +92,23 @@ impl CollectorModel {
         self == CollectorModel::Vi
     }
 
-    /// Cards one scan may carry: 10 on IV and V, 20 on VI (SPEC §5).
+    /// Cards one scan may carry by default: 10 on IV and V, 20 on VI (SPEC §5,
+    /// the manual). The season rules may change it (`SeasonRules::cards_per_scan`).
     pub fn max_cards_per_scan(self) -> usize {
         if self.is_online() {
             MAX_CARDS_PER_SCAN_ONLINE
         } else {
             MAX_CARDS_PER_SCAN_FILE
+        }
+    }
+
+    /// The most cards a season's rule may allow in one scan on this model: what
+    /// a device record is checked against (the rule itself is judged by the line).
+    pub fn cards_per_scan_cap(self) -> usize {
+        if self.is_online() {
+            crate::season::MAX_CARDS_PER_SCAN_VI as usize
+        } else {
+            crate::season::MAX_CARDS_PER_SCAN_IV_V as usize
         }
     }
 }
@@ -222,7 +233,8 @@ impl VerifierCredential {
     }
 }
 
-/// The conditioning standards of one season (SPEC §5).
+/// The season rules a device applies itself (SPEC §5): the conditioning
+/// standards and the cards one scan may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeasonStandards {
@@ -231,13 +243,35 @@ pub struct SeasonStandards {
     pub standard_moisture_pct: Decimal,
     /// Z0, %.
     pub standard_trash_pct: Decimal,
+    /// Cards per scan on IV and V devices; absent: the manual's 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cards_per_scan_iv_v: Option<u32>,
+    /// Cards per scan on VI devices; absent: the manual's 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cards_per_scan_vi: Option<u32>,
 }
 
 impl SeasonStandards {
-    /// The defaults of SPEC §5: R0 = 8.5 %, Z0 = 2.5 %.
+    /// The defaults of SPEC §5: R0 = 8.5 %, Z0 = 2.5 %, the manual's cards per scan.
     pub fn defaults(season: i32) -> Self {
-        let d = crate::season::SeasonRules::defaults(season);
-        SeasonStandards { season, standard_moisture_pct: d.standard_moisture_pct, standard_trash_pct: d.standard_trash_pct }
+        Self::from_rules(&crate::season::SeasonRules::defaults(season))
+    }
+
+    /// What a device needs of a season's rules.
+    pub fn from_rules(r: &crate::season::SeasonRules) -> Self {
+        SeasonStandards {
+            season: r.season,
+            standard_moisture_pct: r.standard_moisture_pct,
+            standard_trash_pct: r.standard_trash_pct,
+            cards_per_scan_iv_v: Some(r.cards_per_scan_iv_v),
+            cards_per_scan_vi: Some(r.cards_per_scan_vi),
+        }
+    }
+
+    /// Cards one scan may carry on a device of `model` (the manual's figure when absent).
+    pub fn cards_per_scan(&self, model: CollectorModel) -> usize {
+        let rule = if model.is_online() { self.cards_per_scan_vi } else { self.cards_per_scan_iv_v };
+        rule.map(|n| n as usize).unwrap_or_else(|| model.max_cards_per_scan())
     }
 
     /// The standards of `season` in `list`, else the defaults.
@@ -245,9 +279,16 @@ impl SeasonStandards {
         list.iter().find(|s| s.season == season).copied().unwrap_or_else(|| Self::defaults(season))
     }
 
-    /// Season 2000..=2100; R0 and Z0 in [0, 100) with at most 4 decimals.
+    /// Season 2000..=2100; R0 and Z0 in [0, 100) with at most 4 decimals; cards
+    /// per scan 1..=10 (IV, V) and 1..=100 (VI).
     pub fn validate(&self) -> Result<(), RuleError> {
         crate::season::validate_season(self.season)?;
+        for (v, model) in [(self.cards_per_scan_iv_v, CollectorModel::Iv), (self.cards_per_scan_vi, CollectorModel::Vi)] {
+            let cap = model.cards_per_scan_cap() as u32;
+            if let Some(n) = v.filter(|n| !(1..=cap).contains(n)) {
+                return Err(RuleError::invalid(format!("{}年度每次扫描追溯卡数应为1至{cap}，当前为{n}", self.season)));
+            }
+        }
         for (v, what) in [(self.standard_moisture_pct, "标准回潮率"), (self.standard_trash_pct, "标准含杂率")] {
             if v < Decimal::ZERO || v >= Decimal::ONE_HUNDRED || decimal_places(v.normalize()) > 4 {
                 return Err(RuleError::invalid(format!(
@@ -491,13 +532,14 @@ impl CardExport {
 
 impl ProcessingRecord {
     /// Checks the record for a device of `model`: canonical card numbers, 1 to
-    /// `model.max_cards_per_scan()` cards in a scan, delay 0..=[`MAX_DELAY_BALES`],
+    /// `model.cards_per_scan_cap()` cards in a scan (the season's own rule is
+    /// judged when the line replays the scan), delay 0..=[`MAX_DELAY_BALES`],
     /// bale barcode, net 0 < kg ≤ [`MAX_BALE_NET_KG`] with at most 2 decimals,
     /// moisture regain in [0, 100), a verifier account name.
     pub fn validate(&self, model: CollectorModel) -> Result<(), RuleError> {
         match &self.event {
             ProcessingEvent::Scan { card_nos } => {
-                let max = model.max_cards_per_scan();
+                let max = model.cards_per_scan_cap();
                 if card_nos.is_empty() {
                     return Err(RuleError::invalid("扫描记录中没有追溯卡号"));
                 }
@@ -700,7 +742,7 @@ mod tests {
     fn verifier_and_standards_in_exports() {
         let mut e = export();
         e.verifier = Some(VerifierCredential { username: "qts65001".into(), password_hash: HASH.into() });
-        e.standards = vec![SeasonStandards { season: 2026, standard_moisture_pct: dec!(8.5), standard_trash_pct: dec!(2.5) }];
+        e.standards = vec![SeasonStandards::defaults(2026)];
         assert_eq!(e.validate(), Ok(()));
         let j = serde_json::to_value(&e).unwrap();
         assert_eq!(j["verifier"], serde_json::json!({"username":"qts65001","passwordHash":HASH}));

@@ -43,7 +43,19 @@ pub struct SeasonRules {
     pub standard_trash_pct: Decimal,
     /// Nominal bale weight, kg. Default 227.
     pub nominal_bale_kg: Decimal,
+    /// Cards one scan may carry on IV and V devices. Default 10 (the manual);
+    /// at most [`MAX_CARDS_PER_SCAN_IV_V`].
+    pub cards_per_scan_iv_v: u32,
+    /// Cards one scan may carry on VI devices. Default 20 (the manual); at most
+    /// [`MAX_CARDS_PER_SCAN_VI`].
+    pub cards_per_scan_vi: u32,
 }
+
+/// Highest cards-per-scan rule of IV and V devices: the IV device's scan record
+/// has 10 card slots, so the rule may only lower the manual's 10.
+pub const MAX_CARDS_PER_SCAN_IV_V: u32 = 10;
+/// Highest cards-per-scan rule of VI devices (one online request).
+pub const MAX_CARDS_PER_SCAN_VI: u32 = 100;
 
 /// A partial update of [`SeasonRules`]: `None` keeps the current value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +69,8 @@ pub struct SeasonRulesPatch {
     pub standard_moisture_pct: Option<Decimal>,
     pub standard_trash_pct: Option<Decimal>,
     pub nominal_bale_kg: Option<Decimal>,
+    pub cards_per_scan_iv_v: Option<u32>,
+    pub cards_per_scan_vi: Option<u32>,
 }
 
 fn positive_max_2dp(v: Decimal, what: &str, unit: &str) -> Result<(), RuleError> {
@@ -110,7 +124,14 @@ impl SeasonRules {
             standard_moisture_pct: Decimal::new(85, 1),
             standard_trash_pct: Decimal::new(25, 1),
             nominal_bale_kg: Decimal::from(227),
+            cards_per_scan_iv_v: crate::processing::MAX_CARDS_PER_SCAN_FILE as u32,
+            cards_per_scan_vi: crate::processing::MAX_CARDS_PER_SCAN_ONLINE as u32,
         }
+    }
+
+    /// Cards one scan may carry on a device of `model` this season.
+    pub fn cards_per_scan(&self, model: crate::processing::CollectorModel) -> usize {
+        (if model.is_online() { self.cards_per_scan_vi } else { self.cards_per_scan_iv_v }) as usize
     }
 
     /// Checks every rule:
@@ -120,7 +141,8 @@ impl SeasonRules {
     /// - premium length and strength in (0, 100); micronaire bounds in (0, 10)
     ///   with min < max;
     /// - standard moisture regain R0 and trash Z0 in [0, 100);
-    /// - nominal bale weight > 0 kg, at most 2 decimals.
+    /// - nominal bale weight > 0 kg, at most 2 decimals;
+    /// - cards per scan 1..=10 on IV/V, 1..=100 on VI.
     pub fn validate(&self) -> Result<(), RuleError> {
         let hundred = Decimal::ONE_HUNDRED;
         let ten = Decimal::TEN;
@@ -156,6 +178,14 @@ impl SeasonRules {
         half_open_range(self.standard_moisture_pct, zero, hundred, "标准回潮率（%）")?;
         half_open_range(self.standard_trash_pct, zero, hundred, "标准含杂率（%）")?;
         positive_max_2dp(self.nominal_bale_kg, "标准包重", "千克")?;
+        for (v, max, what) in [
+            (self.cards_per_scan_iv_v, MAX_CARDS_PER_SCAN_IV_V, "IV、V型采集器每次扫描追溯卡数"),
+            (self.cards_per_scan_vi, MAX_CARDS_PER_SCAN_VI, "VI型采集器每次扫描追溯卡数"),
+        ] {
+            if !(1..=max).contains(&v) {
+                return Err(RuleError::invalid(format!("{what}应为1至{max}，当前为{v}")));
+            }
+        }
         // Stored as NUMERIC(·,2): a third decimal would be rounded by PostgreSQL only.
         for (v, what) in [
             (self.premium_min_length_mm, "优质棉长度下限"),
@@ -192,6 +222,8 @@ impl SeasonRules {
                 .unwrap_or(self.standard_moisture_pct),
             standard_trash_pct: patch.standard_trash_pct.unwrap_or(self.standard_trash_pct),
             nominal_bale_kg: patch.nominal_bale_kg.unwrap_or(self.nominal_bale_kg),
+            cards_per_scan_iv_v: patch.cards_per_scan_iv_v.unwrap_or(self.cards_per_scan_iv_v),
+            cards_per_scan_vi: patch.cards_per_scan_vi.unwrap_or(self.cards_per_scan_vi),
         };
         next.validate()?;
         Ok(next)
@@ -233,6 +265,9 @@ mod tests {
         assert_eq!(r.standard_moisture_pct, dec!(8.5));
         assert_eq!(r.standard_trash_pct, dec!(2.5));
         assert_eq!(r.nominal_bale_kg, dec!(227));
+        assert_eq!(r.cards_per_scan(crate::processing::CollectorModel::Iv), 10);
+        assert_eq!(r.cards_per_scan(crate::processing::CollectorModel::V), 10);
+        assert_eq!(r.cards_per_scan(crate::processing::CollectorModel::Vi), 20);
         assert!(r.validate().is_ok());
         assert_eq!(r.apply(&SeasonRulesPatch::default()).unwrap(), r);
     }
@@ -369,6 +404,22 @@ mod tests {
             })
             .contains("2位小数")
         );
+    }
+
+    #[test]
+    fn cards_per_scan_rules() {
+        let r = SeasonRules::defaults(2026);
+        let with = |iv_v: Option<u32>, vi: Option<u32>| {
+            r.apply(&SeasonRulesPatch { cards_per_scan_iv_v: iv_v, cards_per_scan_vi: vi, ..Default::default() })
+        };
+        let n = with(Some(5), Some(30)).unwrap();
+        assert_eq!(n.cards_per_scan(crate::processing::CollectorModel::Iv), 5);
+        assert_eq!(n.cards_per_scan(crate::processing::CollectorModel::Vi), 30);
+        assert_eq!(with(Some(11), None).unwrap_err().to_string(), "IV、V型采集器每次扫描追溯卡数应为1至10，当前为11");
+        assert!(with(Some(0), None).is_err());
+        assert!(with(None, Some(0)).is_err());
+        assert!(with(None, Some(101)).is_err());
+        assert!(with(None, Some(100)).is_ok());
     }
 
     #[test]

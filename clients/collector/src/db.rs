@@ -15,11 +15,14 @@ CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
--- The season standards (R0, Z0) of the export, for conditioned weights.
+-- The season rules of the export: standards (R0, Z0) for conditioned weights,
+-- and the cards one scan may carry (NULL: the manual's 10 / 20).
 CREATE TABLE IF NOT EXISTS standards (
     season      INTEGER PRIMARY KEY,
     moisture_pct TEXT NOT NULL,
-    trash_pct    TEXT NOT NULL
+    trash_pct    TEXT NOT NULL,
+    cards_per_scan_iv_v INTEGER,
+    cards_per_scan_vi   INTEGER
 );
 -- The cards imported from the platform, with what the line did to them.
 CREATE TABLE IF NOT EXISTS cards (
@@ -33,7 +36,8 @@ CREATE TABLE IF NOT EXISTS cards (
     module_type       TEXT NOT NULL,
     module_count      INTEGER NOT NULL,
     processed_kg      TEXT NOT NULL DEFAULT '0',
-    finished          INTEGER NOT NULL DEFAULT 0 CHECK (finished IN (0, 1)),
+    -- AUTO: reached its target (never re-processed); MANUAL: 结束; NULL: open.
+    finished_by       TEXT CHECK (finished_by IN ('AUTO', 'MANUAL')),
     imported_at       TEXT NOT NULL
 );
 -- The one line state (queue, tracing) and the last journal sequence number.
@@ -80,7 +84,37 @@ pub fn open(path: &Path) -> Result<Connection, String> {
     }
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").map_err(err)?;
     conn.execute_batch(SCHEMA).map_err(err)?;
+    upgrade(&conn)?;
     Ok(conn)
+}
+
+/// Brings a database written by an earlier version to [`SCHEMA`] (a workshop PC
+/// keeps its database across updates), in one transaction.
+fn upgrade(conn: &Connection) -> Result<(), String> {
+    let has = |table: &str, column: &str| -> Result<bool, String> {
+        let n: i64 = conn
+            .query_row(&format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |r| r.get(0))
+            .map_err(err)?;
+        Ok(n > 0)
+    };
+    let mut steps = String::new();
+    if has("cards", "finished")? && !has("cards", "finished_by")? {
+        // Before issue 15 a card was only "finished": at its target it finished by
+        // itself, else it was ended by hand.
+        steps.push_str(
+            "ALTER TABLE cards ADD COLUMN finished_by TEXT CHECK (finished_by IN ('AUTO', 'MANUAL'));
+             UPDATE cards SET finished_by = CASE WHEN CAST(processed_kg AS REAL) >= CAST(target_kg AS REAL) THEN 'AUTO' ELSE 'MANUAL' END
+             WHERE finished = 1;
+             ALTER TABLE cards DROP COLUMN finished;",
+        );
+    }
+    if !has("standards", "cards_per_scan_iv_v")? {
+        steps.push_str("ALTER TABLE standards ADD COLUMN cards_per_scan_iv_v INTEGER; ALTER TABLE standards ADD COLUMN cards_per_scan_vi INTEGER;");
+    }
+    if !steps.is_empty() {
+        conn.execute_batch(&format!("BEGIN IMMEDIATE; {steps} COMMIT;")).map_err(err)?;
+    }
+    Ok(())
 }
 
 pub fn err(e: impl std::fmt::Display) -> String {

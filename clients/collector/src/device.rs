@@ -19,7 +19,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, Utc};
 use cotton_domain::card_no::{normalize_card_no, parse_card_no};
-use cotton_domain::line::{Applied, CardBook, CardProgress, Conditioning, LineState, ScanOutcome};
+use cotton_domain::line::{Applied, CardBook, CardProgress, Conditioning, FinishKind, LineState, ScanOutcome};
 use cotton_domain::processing::{
     CardExport, CollectorModel, ProcessingEvent, ProcessingRecord, RecordUpload, SeasonStandards,
     VerifierCredential, validate_device_id,
@@ -150,9 +150,16 @@ pub fn import(conn: &mut Connection, export: &CardExport, file_name: &str, platf
     }
     for s in &export.standards {
         tx.execute(
-            "INSERT INTO standards (season, moisture_pct, trash_pct) VALUES (?1, ?2, ?3)
-             ON CONFLICT (season) DO UPDATE SET moisture_pct = excluded.moisture_pct, trash_pct = excluded.trash_pct",
-            params![s.season, s.standard_moisture_pct.to_string(), s.standard_trash_pct.to_string()],
+            "INSERT INTO standards (season, moisture_pct, trash_pct, cards_per_scan_iv_v, cards_per_scan_vi) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (season) DO UPDATE SET moisture_pct = excluded.moisture_pct, trash_pct = excluded.trash_pct,
+                 cards_per_scan_iv_v = excluded.cards_per_scan_iv_v, cards_per_scan_vi = excluded.cards_per_scan_vi",
+            params![
+                s.season,
+                s.standard_moisture_pct.to_string(),
+                s.standard_trash_pct.to_string(),
+                s.cards_per_scan_iv_v,
+                s.cards_per_scan_vi
+            ],
         )
         .map_err(err)?;
     }
@@ -265,7 +272,7 @@ impl Device {
         let mut info = BTreeMap::new();
         let mut stmt = c
             .prepare(
-                "SELECT card_no, target_kg, processed_kg, finished, ticket_no, grower_name, unit_name, processable_bales FROM cards",
+                "SELECT card_no, target_kg, processed_kg, finished_by, ticket_no, grower_name, unit_name, processable_bales FROM cards",
             )
             .map_err(err)?;
         let rows = stmt
@@ -274,7 +281,7 @@ impl Device {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, bool>(3)?,
+                    r.get::<_, Option<String>>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
@@ -283,21 +290,40 @@ impl Device {
             })
             .map_err(err)?;
         for row in rows {
-            let (no, target, processed, finished, ticket_no, grower_name, unit_name, processable_bales) = row.map_err(err)?;
-            book.insert(no.clone(), CardProgress { target_kg: dec(&target)?, processed_kg: dec(&processed)?, finished });
+            let (no, target, processed, finished_by, ticket_no, grower_name, unit_name, processable_bales) = row.map_err(err)?;
+            let finished_by = match finished_by {
+                None => None,
+                Some(k) => Some(FinishKind::parse(&k).ok_or_else(|| err(format!("追溯卡{no}的结束方式“{k}”无效")))?),
+            };
+            book.insert(no.clone(), CardProgress { target_kg: dec(&target)?, processed_kg: dec(&processed)?, finished_by });
             info.insert(no, CardInfo { ticket_no, grower_name, unit_name, processable_bales });
         }
         drop(stmt);
         self.book = book;
         self.info = info;
-        let mut stmt = c.prepare("SELECT season, moisture_pct, trash_pct FROM standards").map_err(err)?;
+        let mut stmt =
+            c.prepare("SELECT season, moisture_pct, trash_pct, cards_per_scan_iv_v, cards_per_scan_vi FROM standards").map_err(err)?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i32>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<u32>>(3)?,
+                    r.get::<_, Option<u32>>(4)?,
+                ))
+            })
             .map_err(err)?;
         let mut standards = Vec::new();
         for row in rows {
-            let (season, m, t) = row.map_err(err)?;
-            standards.push(SeasonStandards { season, standard_moisture_pct: dec(&m)?, standard_trash_pct: dec(&t)? });
+            let (season, m, t, cards_per_scan_iv_v, cards_per_scan_vi) = row.map_err(err)?;
+            standards.push(SeasonStandards {
+                season,
+                standard_moisture_pct: dec(&m)?,
+                standard_trash_pct: dec(&t)?,
+                cards_per_scan_iv_v,
+                cards_per_scan_vi,
+            });
         }
         drop(stmt);
         self.standards = standards;
@@ -320,17 +346,27 @@ impl Device {
         self.verifier.as_ref().map(|v| v.username.as_str())
     }
 
-    /// The conditioning standards: those of the season of the card being
+    /// The season rules in force: those of the season of the card being
     /// processed, else of the current season (as the platform applies them).
-    pub fn conditioning(&self) -> Conditioning {
+    fn season_rules(&self) -> SeasonStandards {
         let season = self
             .state
             .head()
             .and_then(|h| parse_card_no(&h.card_no).ok())
             .map(|(s, _)| s)
             .unwrap_or_else(current_season);
-        let s = SeasonStandards::of(&self.standards, season);
+        SeasonStandards::of(&self.standards, season)
+    }
+
+    /// The conditioning standards of [`Self::season_rules`].
+    pub fn conditioning(&self) -> Conditioning {
+        let s = self.season_rules();
         Conditioning { standard_moisture_pct: s.standard_moisture_pct, standard_trash_pct: s.standard_trash_pct }
+    }
+
+    /// Cards one scan may carry on this device, by [`Self::season_rules`].
+    pub fn cards_per_scan(&self) -> usize {
+        self.season_rules().cards_per_scan(self.model)
     }
 
     /// Picks up what another process (a second `run`, an `import`) committed.
@@ -405,7 +441,7 @@ impl Device {
         let nos = raw.iter().map(|c| normalize_card_no(c).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>()?;
         // Judge the whole scan (this also refuses more cards than the model takes).
         let mut scratch = self.state.clone();
-        let outcomes = scratch.scan(&self.book, &nos, self.model.max_cards_per_scan()).map_err(|e| e.to_string())?;
+        let outcomes = scratch.scan(&self.book, &nos, self.cards_per_scan()).map_err(|e| e.to_string())?;
         // Cards unknown to the device are not recorded: the platform must not act
         // on a card the device did not see (judging them changes nothing here).
         let known: Vec<String> =
@@ -421,6 +457,7 @@ impl Device {
     /// everything it changed, in one transaction.
     fn apply(&mut self, event: ProcessingEvent) -> Result<(Applied, Vec<ProcessingRecord>), String> {
         let cond = self.conditioning();
+        let cards_per_scan = self.cards_per_scan();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let db_seq: i64 = tx.query_row("SELECT last_seq FROM line_state WHERE id = 1", [], |r| r.get(0)).map_err(err)?;
         if db_seq as u64 != self.last_seq {
@@ -447,7 +484,7 @@ impl Device {
         }
         let mut sub: CardBook = touch.iter().filter_map(|n| self.book.get(n).map(|p| (n.clone(), p.clone()))).collect();
         let mut next = self.state.clone();
-        let applied = next.apply(&mut sub, &event, &cond, self.model.max_cards_per_scan()).map_err(|e| e.to_string())?;
+        let applied = next.apply(&mut sub, &event, &cond, cards_per_scan).map_err(|e| e.to_string())?;
 
         let at = now_secs();
         let mut seq = self.last_seq;
@@ -493,8 +530,8 @@ impl Device {
             sub.into_iter().filter(|(n, p)| self.book.get(n) != Some(p)).collect();
         for (no, p) in &changed {
             tx.execute(
-                "UPDATE cards SET processed_kg = ?2, finished = ?3 WHERE card_no = ?1",
-                params![no, p.processed_kg.to_string(), p.finished],
+                "UPDATE cards SET processed_kg = ?2, finished_by = ?3 WHERE card_no = ?1",
+                params![no, p.processed_kg.to_string(), p.finished_by.map(FinishKind::as_str)],
             )
             .map_err(err)?;
         }
@@ -577,7 +614,8 @@ impl Device {
                     "cardNo": no,
                     "targetKg": p.target_kg.to_string(),
                     "processedKg": p.processed_kg.to_string(),
-                    "finished": p.finished,
+                    "finished": p.finished(),
+                    "finishedBy": p.finished_by.map(FinishKind::as_str),
                     "bales": self.bales_of.get(no).copied().unwrap_or(0),
                 })
             })

@@ -210,11 +210,17 @@ fn shift(targets: &[Decimal]) -> Vec<Step> {
         Step::Scan(vec![2]),
         Step::Delay(2, 0),
         bale("227.10", Some("7.6")),
-        Step::Reprocess(0, "wrong-password"),
-        Step::Reprocess(0, DEMO_VERIFIER.1),
+        // Card 1 was ended by hand (结束): re-processable with the verification
+        // account. Card 0 finished by itself: never again (the client's own test
+        // and tests/api cover that refusal).
+        Step::Reprocess(1, "wrong-password"),
+        Step::Reprocess(1, DEMO_VERIFIER.1),
         Step::End(2),
         bale("227", None),
+        Step::End(1),
+        bale("227", None),
         Step::Scan(vec![3]),
+        Step::Delay(3, 0),
         bale("227", None),
     ]);
     steps

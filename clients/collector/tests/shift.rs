@@ -44,12 +44,13 @@ fn shift() -> Vec<String> {
         "@3",                              // delay prompt again
         "delay @3 0",                      // no delay
         "bale B0007 227",                  // → @3
-        "reprocess @1 jy65001 wrong",      // refused
-        "reprocess @1 nobody Jiaoyan.2026", // refused
-        "reprocess @1 jy65001 Jiaoyan.2026",// @1 joins the queue end
+        "reprocess @2 jy65001 wrong",      // refused
+        "reprocess @2 nobody Jiaoyan.2026", // refused
+        "reprocess @1 jy65001 Jiaoyan.2026",// @1 finished by itself: refused offline, never again
+        "reprocess @2 jy65001 Jiaoyan.2026",// @2 (ended by hand) joins the queue end
         "status",
         "end @3",
-        "bale B0008 227",                  // → @1 again (908): finishes again
+        "bale B0008 227",                  // → @2 again (453.46 ≥ 300): finishes by itself
         "bale B0008 227",                  // the same barcode: refused, not doubled
         "TC2600000000012",                 // wrong check digit: refused
         "quit",
@@ -82,7 +83,11 @@ fn check_shift(model: CollectorModel) {
     assert!(out.contains(&format!("结果：{} 已加入加工队列", card_no(2))), "{out}");
     assert!(out.contains(&format!("结果：追溯卡{}已达到折皮棉公定重量，加工完成", card_no(1))), "{out}");
     assert!(out.contains("错误：校验账号或密码错误，不能再加工"), "{out}");
-    assert!(out.contains(&format!("结果：追溯卡{}经校验账号确认，已加入加工队列末尾", card_no(1))), "{out}");
+    assert!(out.contains(&format!("结果：追溯卡{}经校验账号确认，已加入加工队列末尾", card_no(2))), "{out}");
+    assert!(
+        out.contains(&format!("错误：{}", cotton_domain::line::auto_finished_refusal(&card_no(1)))),
+        "a card that finished by itself is refused offline, even with the right verification account: {out}"
+    );
     assert!(out.contains("错误：棉包条码B0008已经记录过"), "{out}");
     assert!(out.contains("不是有效的卡号"), "{out}");
     assert!(!out.contains("B9999"), "nothing after quit is read");
@@ -92,18 +97,20 @@ fn check_shift(model: CollectorModel) {
     assert!(out.contains(&format!("当前加工：{}  李四", card_no(1))), "{out}");
     assert!(out.contains("已加工 454.00 / 目标 500.00 千克"), "{out}");
     assert!(out.contains("待延迟 1 包"), "{out}");
-    // One screen per command (23 commands read before quit), plus the first.
-    assert_eq!(out.matches(READY).count(), 1 + 23, "{out}");
+    // One screen per command (24 commands read before quit), plus the first.
+    assert_eq!(out.matches(READY).count(), 1 + 24, "{out}");
 
     let st = status(&db);
     let c1 = card(&st, &card_no(1));
-    assert_eq!(kg(&c1["processedKg"]), dec!(908));
-    assert_eq!(c1["finished"], true, "re-processed, it reached its target again");
-    assert_eq!(c1["bales"], 4);
+    assert_eq!(kg(&c1["processedKg"]), dec!(681));
+    assert_eq!((&c1["finished"], &c1["finishedBy"]), (&json!(true), &json!("AUTO")), "finished by itself, never re-processed");
+    assert_eq!(c1["bales"], 3);
     let c2 = card(&st, &card_no(2));
-    assert_eq!(c2["finished"], true);
-    // 227.50 × (100 − 2.5)(100 + 8.5) / ((100 − 2.5)(100 + 9.0)) = 226.456… → 226.46
-    assert_eq!(kg(&c2["processedKg"]), dec!(226.46));
+    assert_eq!((&c2["finished"], &c2["finishedBy"]), (&json!(true), &json!("AUTO")), "ended by hand, re-processed, then at its target");
+    // 227.50 × (100 − 2.5)(100 + 8.5) / ((100 − 2.5)(100 + 9.0)) = 226.456… → 226.46, then 227
+    assert_eq!(kg(&c2["processedKg"]), dec!(453.46));
+    assert_eq!(c2["bales"], 2);
+    assert_eq!(card(&st, &card_no(3))["finishedBy"], "MANUAL");
     assert_eq!(card(&st, &card_no(3))["finished"], true);
     assert_eq!(kg(&card(&st, &card_no(3))["processedKg"]), dec!(227));
     assert_eq!(kg(&card(&st, &card_no(4))["processedKg"]), dec!(0));
@@ -117,11 +124,11 @@ fn check_shift(model: CollectorModel) {
             ("B0001".into(), json!(null), true),
             ("B0002".into(), c1.clone(), false),
             ("B0003".into(), c1.clone(), false),
-            ("B0004".into(), c1.clone(), false),
-            ("B0005".into(), c2, false),
+            ("B0004".into(), c1, false),
+            ("B0005".into(), c2.clone(), false),
             ("B0006".into(), json!(null), false),
             ("B0007".into(), c3, false),
-            ("B0008".into(), c1, false),
+            ("B0008".into(), c2, false),
         ]
     );
 
@@ -148,7 +155,7 @@ fn check_shift(model: CollectorModel) {
     );
     // The unknown card was not recorded: the platform never acts on a card the device did not see.
     assert!(upload.records.iter().all(|r| !matches!(&r.event, ProcessingEvent::Scan { card_nos } if card_nos.contains(&card_no(9)))));
-    assert!(upload.records.iter().any(|r| r.event == ProcessingEvent::Reprocess { card_no: card_no(1), verifier: VERIFIER.into() }));
+    assert!(upload.records.iter().any(|r| r.event == ProcessingEvent::Reprocess { card_no: card_no(2), verifier: VERIFIER.into() }));
     // The bytes hold no password, only the account name.
     assert!(!String::from_utf8_lossy(&bytes).contains("Jiaoyan.2026"));
 
@@ -156,7 +163,7 @@ fn check_shift(model: CollectorModel) {
     let cond = Conditioning { standard_moisture_pct: dec!(8.5), standard_trash_pct: dec!(2.5) };
     let mut book: CardBook = CARDS
         .iter()
-        .map(|&(i, kg)| (card_no(i), CardProgress { target_kg: Decimal::from(kg), processed_kg: Decimal::ZERO, finished: false }))
+        .map(|&(i, kg)| (card_no(i), CardProgress::open(Decimal::from(kg), Decimal::ZERO)))
         .collect();
     let mut line = LineState::default();
     let mut replayed = Vec::new();

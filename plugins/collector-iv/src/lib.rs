@@ -14,7 +14,7 @@
 //! | record | field (bytes) |
 //! |---|---|
 //! | header `H` | `H`(1) version `01`(2) kind `C`(1) line id(32) enterprise code(32) issued at(14) card count(6) |
-//! | standards `S` (optional, one per season) | `S`(1) season(4) standard moisture regain R0 %(8, up to 4 decimals) standard trash Z0 %(8, up to 4 decimals) |
+//! | standards `S` (optional, one per season) | `S`(1) season(4) standard moisture regain R0 %(8, up to 4 decimals) standard trash Z0 %(8, up to 4 decimals) cards per scan on IV/V(2, blank: the manual's 10) |
 //! | verifier `V` (optional, at most one) | `V`(1) verification account(32) Argon2id PHC password hash(160) — never the password |
 //! | card `D` | `D`(1) card no(15) ticket no(32) grower(32) unit id(32) unit name(60) target lint kg(12, 2 decimals) processable bales(5) module type(1: `Y` round, `F` rectangular, `S` loose) module count(5) |
 //! | end `T` | `T`(1) card count(8) — the last line; a file without it is incomplete |
@@ -227,7 +227,7 @@ fn module_from_code(c: &str) -> Option<ModuleType> {
 
 const CARDS_HEADER: usize = 1 + 2 + 1 + 32 + 32 + 14 + 6;
 const CARD_RECORD: usize = 1 + CARD + 32 + 32 + 32 + 60 + 12 + 5 + 1 + 5;
-const STANDARDS_RECORD: usize = 1 + 4 + 8 + 8;
+const STANDARDS_RECORD: usize = 1 + 4 + 8 + 8 + 2;
 const HASH: usize = cotton_plugin_abi::cotton_domain::processing::MAX_PASSWORD_HASH_LEN;
 const VERIFIER_RECORD: usize = 1 + 32 + HASH;
 const RECORDS_HEADER: usize = 1 + 2 + 1 + 32 + 32 + 14 + 8;
@@ -299,6 +299,7 @@ impl CollectorDriver for CollectorIv {
                 .num(&s.season.to_string(), 4, "年度")?
                 .num(&s.standard_moisture_pct.normalize().to_string(), 8, "标准回潮率")?
                 .num(&s.standard_trash_pct.normalize().to_string(), 8, "标准含杂率")?
+                .num(&s.cards_per_scan_iv_v.map(|n| n.to_string()).unwrap_or_default(), 2, "每次扫描卡数")?
                 .end(&mut out);
         }
         if let Some(v) = &export.verifier {
@@ -344,6 +345,12 @@ impl CollectorDriver for CollectorIv {
                         season: f.uint(4, "年度")?,
                         standard_moisture_pct: f.decimal(8, "标准回潮率")?.ok_or_else(|| f.bad("标准回潮率"))?,
                         standard_trash_pct: f.decimal(8, "标准含杂率")?.ok_or_else(|| f.bad("标准含杂率"))?,
+                        // Blank (or a line written before the field existed): the manual's figure.
+                        cards_per_scan_iv_v: match f.opt_ascii(2, "每次扫描卡数")? {
+                            None => None,
+                            Some(n) => Some(n.parse().map_err(|_| f.bad("每次扫描卡数"))?),
+                        },
+                        cards_per_scan_vi: None,
                     });
                     continue;
                 }
@@ -553,14 +560,17 @@ mod tests {
         let mut e = export();
         e.verifier = Some(VerifierCredential { username: "qts65001".into(), password_hash: HASH_SAMPLE.into() });
         e.standards = vec![
-            SeasonStandards { season: 2026, standard_moisture_pct: dec!(8.5), standard_trash_pct: dec!(2.5) },
-            SeasonStandards { season: 2025, standard_moisture_pct: dec!(9.1234), standard_trash_pct: dec!(0) },
+            SeasonStandards { cards_per_scan_iv_v: Some(8), cards_per_scan_vi: None, ..SeasonStandards::defaults(2026) },
+            SeasonStandards { season: 2025, standard_moisture_pct: dec!(9.1234), standard_trash_pct: dec!(0), cards_per_scan_iv_v: None, cards_per_scan_vi: None },
         ];
         let body = CollectorIv.encode_cards(&e).unwrap();
         let text = String::from_utf8_lossy(&body).to_string();
         let lines: Vec<&str> = text.split("\r\n").collect();
-        assert_eq!(lines[1], "S2026     8.5     2.5");
-        assert_eq!(lines[2], "S2025  9.1234       0");
+        assert_eq!(lines[1], "S2026     8.5     2.5 8");
+        assert_eq!(lines[2], "S2025  9.1234       0  ");
+        // A standards line of a file written before the cards-per-scan field: the manual's figure.
+        let old = text.replacen(lines[1], "S2026     8.5     2.5", 1);
+        assert_eq!(CollectorIv.decode_cards(old.as_bytes()).unwrap().standards[0].cards_per_scan(CollectorModel::Iv), 10);
         assert_eq!(lines[3].len(), VERIFIER_RECORD);
         assert!(lines[3].starts_with(&format!("V{:<32}{HASH_SAMPLE}", "qts65001")));
         assert!(lines[4].starts_with('D'));

@@ -11,7 +11,8 @@
 //! When the export carries them, the header also holds the enterprise's
 //! verification account (`"verifier":{"username":…,"passwordHash":"$argon2id$…"}`,
 //! the Argon2id hash, never the password) and the season standards
-//! (`"standards":[{"season":2026,"standardMoisturePct":"8.5","standardTrashPct":"2.5"}]`);
+//! (`"standards":[{"season":2026,"standardMoisturePct":"8.5","standardTrashPct":"2.5","cardsPerScanIvV":10}]`,
+//! `cardsPerScanIvV` absent in files of earlier versions: the manual's 10);
 //! both are left out when absent.
 //!
 //! Upload file (`records-<line>-<time>.jsonl`), device → platform: a header
@@ -241,11 +242,14 @@ mod tests {
             season: 2026,
             standard_moisture_pct: rust_decimal::Decimal::new(85, 1),
             standard_trash_pct: rust_decimal::Decimal::new(25, 1),
+            cards_per_scan_iv_v: Some(6),
+            cards_per_scan_vi: None,
         }];
         let body = String::from_utf8(CollectorV.encode_cards(&e).unwrap()).unwrap();
         let header: serde_json::Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
         assert_eq!(header["verifier"], serde_json::json!({"username":"qts65001","passwordHash":hash}));
         assert_eq!(header["standards"][0]["standardMoisturePct"], "8.5");
+        assert_eq!(header["standards"][0]["cardsPerScanIvV"], 6);
         assert_eq!(CollectorV.decode_cards(body.as_bytes()).unwrap(), e);
     }
 }

@@ -948,7 +948,7 @@ impl<'a> Device<'a> {
         for c in cards {
             self.book.insert(
                 c.card_no.clone(),
-                CardProgress { target_kg: c.target_lint_kg.0, processed_kg: c.processed_lint_kg.0, finished: false },
+                CardProgress::open(c.target_lint_kg.0, c.processed_lint_kg.0),
             );
         }
         let mut files = Vec::new();

@@ -63,6 +63,21 @@ impl CardStatus {
     }
 }
 
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishKind {
+    Auto,
+    Manual,
+}
+
+impl From<cotton_domain::line::FinishKind> for FinishKind {
+    fn from(k: cotton_domain::line::FinishKind) -> Self {
+        match k {
+            cotton_domain::line::FinishKind::Auto => FinishKind::Auto,
+            cotton_domain::line::FinishKind::Manual => FinishKind::Manual,
+        }
+    }
+}
+
 pub struct TraceCard(pub CardRow);
 
 #[Object]
@@ -107,6 +122,12 @@ impl TraceCard {
     }
     async fn status(&self) -> CardStatus {
         CardStatus::parse(&self.0.status)
+    }
+    /// How a FINISHED card finished: AUTO when its processed weight reached the
+    /// target (never processed again), MANUAL when 结束 ended it (re-processable
+    /// with the verification account); null while not finished.
+    async fn finished_by(&self) -> Option<FinishKind> {
+        self.0.finish_kind().map(Into::into)
     }
     async fn printed_at(&self) -> DateTime<Utc> {
         self.0.printed_at.and_utc()

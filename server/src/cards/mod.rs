@@ -35,6 +35,14 @@ pub struct CardRow {
     pub status: String,
     pub printed_by: i64,
     pub printed_at: NaiveDateTime,
+    /// `AUTO` or `MANUAL` once FINISHED (a CHECK ties it to the status).
+    pub finished_by: Option<String>,
+}
+
+impl CardRow {
+    pub fn finish_kind(&self) -> Option<cotton_domain::line::FinishKind> {
+        self.finished_by.as_deref().and_then(cotton_domain::line::FinishKind::parse)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

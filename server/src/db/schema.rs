@@ -92,6 +92,8 @@ diesel::table! {
         nominal_bale_kg -> ExactDecimal,
         updated_at -> Timestamp,
         updated_by -> Nullable<BigInt>,
+        cards_per_scan_iv_v -> Integer,
+        cards_per_scan_vi -> Integer,
     }
 }
 
@@ -252,6 +254,7 @@ diesel::table! {
         status -> Text,
         printed_by -> BigInt,
         printed_at -> Timestamp,
+        finished_by -> Nullable<Text>,
     }
 }
 

@@ -169,15 +169,8 @@ pub async fn export(state: &AppState, me: &Principal, line_id: i64) -> AppResult
     seasons.push(crate::processing::current_season());
     seasons.sort_unstable();
     seasons.dedup();
-    let mut standards = Vec::with_capacity(seasons.len());
-    for season in seasons {
-        let rules = crate::season::rules_for(&mut conn, season).await?;
-        standards.push(SeasonStandards {
-            season,
-            standard_moisture_pct: rules.standard_moisture_pct,
-            standard_trash_pct: rules.standard_trash_pct,
-        });
-    }
+    let rules = crate::season::rules_for_seasons(&mut conn, &seasons).await?;
+    let standards: Vec<SeasonStandards> = seasons.iter().map(|s| SeasonStandards::from_rules(&rules[s])).collect();
     let now = Utc::now();
     let export = CardExport {
         line_id: line.line_ref(),

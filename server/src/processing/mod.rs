@@ -177,7 +177,7 @@ impl Work {
                 standard_moisture_pct: season_rules.standard_moisture_pct,
                 standard_trash_pct: season_rules.standard_trash_pct,
             },
-            max_cards: line.model().max_cards_per_scan(),
+            max_cards: season_rules.cards_per_scan(line.model()),
             line,
             state: line_state,
             version,
@@ -219,11 +219,7 @@ impl Work {
         for card in loaded {
             self.book.insert(
                 card.card_no.clone(),
-                CardProgress {
-                    target_kg: card.target_lint_kg.0,
-                    processed_kg: card.processed_lint_kg.0,
-                    finished: card.status == "FINISHED",
-                },
+                CardProgress { target_kg: card.target_lint_kg.0, processed_kg: card.processed_lint_kg.0, finished_by: card.finish_kind() },
             );
             self.cards.insert(card.card_no.clone(), card);
         }
@@ -349,6 +345,8 @@ impl Work {
             }
             Applied::Bale(_) => Outcome::Nothing,
             Applied::Ended(card_no) => {
+                // 结束 finishes the card as surely as its target does: the same event.
+                self.events.push(self.event(EventTopic::CardFinished, &card_no));
                 self.dirty.insert(card_no);
                 Outcome::Nothing
             }
@@ -386,7 +384,8 @@ impl Work {
         for no in std::mem::take(&mut self.dirty) {
             let (Some(card), Some(progress)) = (self.cards.get_mut(&no), self.book.get(&no)) else { continue };
             let queued = self.state.queue.iter().any(|q| q.card_no == no);
-            let status = if progress.finished {
+            let finished_by = progress.finished_by.map(|k| k.as_str().to_string());
+            let status = if progress.finished() {
                 "FINISHED"
             } else if progress.processed_kg > Decimal::ZERO || queued {
                 "PROCESSING"
@@ -398,7 +397,11 @@ impl Work {
             let processed = Dec(progress.processed_kg);
             let updated: CardRow = db_run!(conn: {
                 diesel::update(trace_cards::table.find(id))
-                    .set((trace_cards::processed_lint_kg.eq(processed), trace_cards::status.eq(&status)))
+                    .set((
+                        trace_cards::processed_lint_kg.eq(processed),
+                        trace_cards::status.eq(&status),
+                        trace_cards::finished_by.eq(&finished_by),
+                    ))
                     .returning(CardRow::as_returning())
                     .get_result(conn)
                     .await?

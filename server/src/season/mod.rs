@@ -28,6 +28,8 @@ pub(crate) struct SeasonRulesRow {
     nominal_bale_kg: Dec,
     updated_at: chrono::NaiveDateTime,
     updated_by: Option<i64>,
+    cards_per_scan_iv_v: i32,
+    cards_per_scan_vi: i32,
 }
 
 impl SeasonRulesRow {
@@ -43,6 +45,9 @@ impl SeasonRulesRow {
             standard_moisture_pct: self.standard_moisture_pct.0,
             standard_trash_pct: self.standard_trash_pct.0,
             nominal_bale_kg: self.nominal_bale_kg.0,
+            // CHECK (1..=10 / 1..=100) in the database.
+            cards_per_scan_iv_v: self.cards_per_scan_iv_v.max(1) as u32,
+            cards_per_scan_vi: self.cards_per_scan_vi.max(1) as u32,
         }
     }
 
@@ -60,6 +65,8 @@ impl SeasonRulesRow {
             nominal_bale_kg: r.nominal_bale_kg.into(),
             updated_at: Utc::now().naive_utc(),
             updated_by: Some(by),
+            cards_per_scan_iv_v: r.cards_per_scan_iv_v as i32,
+            cards_per_scan_vi: r.cards_per_scan_vi as i32,
         }
     }
 }
@@ -103,6 +110,10 @@ pub struct GqlSeasonRules {
     standard_moisture_pct: GqlDecimal,
     standard_trash_pct: GqlDecimal,
     nominal_bale_kg: GqlDecimal,
+    /// Cards one scan may carry on IV and V devices (default 10, at most 10).
+    cards_per_scan_iv_v: i32,
+    /// Cards one scan may carry on VI devices (default 20, at most 100).
+    cards_per_scan_vi: i32,
 }
 
 impl From<SeasonRules> for GqlSeasonRules {
@@ -118,6 +129,8 @@ impl From<SeasonRules> for GqlSeasonRules {
             standard_moisture_pct: r.standard_moisture_pct.into(),
             standard_trash_pct: r.standard_trash_pct.into(),
             nominal_bale_kg: r.nominal_bale_kg.into(),
+            cards_per_scan_iv_v: r.cards_per_scan_iv_v as i32,
+            cards_per_scan_vi: r.cards_per_scan_vi as i32,
         }
     }
 }
@@ -133,10 +146,14 @@ pub struct SeasonRulesInput {
     standard_moisture_pct: Option<GqlDecimal>,
     standard_trash_pct: Option<GqlDecimal>,
     nominal_bale_kg: Option<GqlDecimal>,
+    cards_per_scan_iv_v: Option<i32>,
+    cards_per_scan_vi: Option<i32>,
 }
 
 impl SeasonRulesInput {
     fn patch(&self) -> SeasonRulesPatch {
+        // A negative count becomes 0, which the rules refuse with their own message.
+        let count = |v: Option<i32>| v.map(|n| n.max(0) as u32);
         let d = |v: &Option<GqlDecimal>| v.map(|x| x.0);
         SeasonRulesPatch {
             min_unit_area_mu: d(&self.min_unit_area_mu),
@@ -148,6 +165,8 @@ impl SeasonRulesInput {
             standard_moisture_pct: d(&self.standard_moisture_pct),
             standard_trash_pct: d(&self.standard_trash_pct),
             nominal_bale_kg: d(&self.nominal_bale_kg),
+            cards_per_scan_iv_v: count(self.cards_per_scan_iv_v),
+            cards_per_scan_vi: count(self.cards_per_scan_vi),
         }
     }
 }

@@ -115,6 +115,8 @@ pub fn export(model: CollectorModel, line: &str, cards: &[(u64, i64)]) -> CardEx
             season: 2026,
             standard_moisture_pct: Decimal::new(85, 1),
             standard_trash_pct: Decimal::new(25, 1),
+            cards_per_scan_iv_v: None,
+            cards_per_scan_vi: None,
         }],
     }
 }
