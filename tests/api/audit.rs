@@ -52,7 +52,7 @@ const AUDITED: [&str; 19] = [
 
 /// A connection straight to the server's database, as an intruder with file or
 /// database access would have (no application code, no audit functions).
-enum Raw {
+pub enum Raw {
     Sqlite(diesel::SqliteConnection),
     Pg(tokio_postgres::Client),
 }
@@ -64,7 +64,7 @@ struct V {
 }
 
 impl Raw {
-    async fn open(srv: &TestServer) -> Raw {
+    pub async fn open(srv: &TestServer) -> Raw {
         let url = srv.database_url();
         if let Some(path) = url.strip_prefix("sqlite://") {
             use diesel::Connection;
@@ -89,7 +89,7 @@ impl Raw {
     }
 
     /// A query with one text column named `v`.
-    async fn texts(&mut self, sql: &str) -> Vec<String> {
+    pub async fn texts(&mut self, sql: &str) -> Vec<String> {
         match self {
             Raw::Sqlite(c) => diesel::RunQueryDsl::load::<V>(diesel::sql_query(sql), c)
                 .unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -106,7 +106,7 @@ impl Raw {
         }
     }
 
-    async fn text(&mut self, sql: &str) -> String {
+    pub async fn text(&mut self, sql: &str) -> String {
         let mut v = self.texts(sql).await;
         assert_eq!(v.len(), 1, "one row from {sql}: {v:?}");
         v.remove(0)

@@ -51,6 +51,7 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Query", "myResults", &[Grower]),
     ("Query", "growerTickets", ENTERPRISE),
     ("Query", "traceCard", &[Admin, Enterprise, Regiment, Grower]),
+    ("Query", "bale", &[Admin, Enterprise, Regiment]),
     ("Query", "printRecords", ENTERPRISE),
     ("Query", "cardUsage", ENTERPRISE),
     ("Query", "productionLines", ENTERPRISE),
@@ -211,6 +212,9 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
             json!({ "i": fx.m.id(1), "s": SEASON }),
         ),
         "traceCard" => ("query($c: String!) { traceCard(cardNo: $c) { __typename } }".into(), json!({ "c": fx.card })),
+        // No bale has this barcode: allowed roles get null, the others FORBIDDEN
+        // (scope is tested in tests/api/rule_holes.rs).
+        "bale" => ("query($b: String!) { bale(barcode: $b) { __typename } }".into(), json!({ "b": "AZB0001" })),
         "printRecords" => ("{ printRecords { __typename } }".into(), json!({})),
         "cardUsage" => ("query($s: Int!) { cardUsage(season: $s) { __typename } }".into(), json!({ "s": SEASON })),
         "productionLines" => ("{ productionLines { __typename } }".into(), json!({})),

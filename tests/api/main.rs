@@ -22,6 +22,7 @@ mod orgs;
 mod plugin_crash;
 mod registration;
 mod rosters;
+mod rule_holes;
 mod season;
 mod server;
 mod tickets;

@@ -349,10 +349,14 @@ async fn end_and_reprocess_need_the_verification_account(backend: Backend) {
     let card = trace_card(&srv, qy, &a).await;
     assert_eq!(bale_codes(&card), ["E001", "E003"]);
     assert_eq!(card["status"], "FINISHED");
-    let resp = reprocess_resp(&srv, qy, &vi.id, &a, VERIFIER, VERIFIER_PW).await;
+    // B was ended by hand: re-processable, with the new password only. A reached
+    // its target: never again, even with the right account (issue 15).
+    let resp = reprocess_resp(&srv, qy, &vi.id, &b, VERIFIER, VERIFIER_PW).await;
     assert_eq!(err_code(&resp), "FORBIDDEN", "the old verification password: {resp}");
     let resp = reprocess_resp(&srv, qy, &vi.id, &a, VERIFIER, "Changed#2026").await;
-    assert_eq!(queue(&data(&resp)["reprocessCard"]), q(&[(&a, 0)]));
+    assert_eq!(err_code(&resp), "VALIDATION", "a card finished at its target: {resp}");
+    let resp = reprocess_resp(&srv, qy, &vi.id, &b, VERIFIER, "Changed#2026").await;
+    assert_eq!(queue(&data(&resp)["reprocessCard"]), q(&[(&b, 0)]));
 }
 
 const EVENTS_SUB: &str = "subscription { events(topics: [BALE_LINKED, CARD_FINISHED]) { topic regionId enterpriseId unitId cardNo baleBarcode } }";

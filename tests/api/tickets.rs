@@ -274,10 +274,12 @@ async fn upload_ticket_is_idempotent_and_completed_later(backend: Backend) {
     let bare = upload(&srv, qy, &tk).await;
     assert_eq!(bare, full, "a resend without the optional fields keeps them and changes nothing");
 
-    // Before a card, gross and plots may still change.
-    let changed = upload(&srv, qy, &tk.clone().gross("2500.20").plots(&[g.plot("A1-01-1"), g.plot("A1-01-2")])).await;
+    // Before a card, the plots may still be corrected; the gross never (issue 15:
+    // what the weighbridge fixed stays, CONFLICT), so a correction of the tare does it.
+    assert_eq!(upload_code(&srv, qy, &tk.clone().gross("2500.20")).await, "CONFLICT");
+    let changed = upload(&srv, qy, &tk.clone().tare("300.20").plots(&[g.plot("A1-01-1"), g.plot("A1-01-2")])).await;
     assert_eq!(changed["id"], first["id"]);
-    assert_eq!(num(&changed["netKg"]), d("2100"), "2500.20 − 400.20");
+    assert_eq!(num(&changed["netKg"]), d("2100"), "2400.20 − 300.20");
     assert_eq!(num(&changed["lintTargetKg"]), d("808.5"), "2100 × 38.5 / 100 = 808.50");
     assert_eq!(plot_codes(&changed), ["A1-01-1", "A1-01-2"]);
     assert_eq!(changed["uploadedAt"], first["uploadedAt"]);
@@ -300,17 +302,19 @@ async fn carded_ticket_refuses_changes(backend: Backend) {
     let bare = Tk::new("C-1", &g.id(1), &[g.plot("A1-01-1")], "1200").at(&at);
     assert_eq!(upload(&srv, qy, &bare).await["id"], ticket["id"], "a bare resend of a carded ticket");
 
-    let changes: Vec<(Tk, &str)> = vec![
-        (tk.clone().gross("1300"), "gross"),
-        (tk.clone().tare("150"), "tare"),
-        (tk.clone().lint_yield("41"), "lint yield"),
-        (tk.clone().moisture("9"), "moisture"),
-        (tk.clone().modules(3), "module count"),
-        (tk.clone().plots(&[g.plot("A1-01-1"), g.plot("A1-01-2")]), "plots"),
-        (tk.clone().at(&minutes_ago(12)), "weighing time"),
+    // What the weighbridge fixed (gross, weighing time) never changes: CONFLICT,
+    // carded or not (issue 15); the rest is TICKET_CARDED once the card exists.
+    let changes: Vec<(Tk, &str, &str)> = vec![
+        (tk.clone().gross("1300"), "gross", "CONFLICT"),
+        (tk.clone().tare("150"), "tare", "TICKET_CARDED"),
+        (tk.clone().lint_yield("41"), "lint yield", "TICKET_CARDED"),
+        (tk.clone().moisture("9"), "moisture", "TICKET_CARDED"),
+        (tk.clone().modules(3), "module count", "TICKET_CARDED"),
+        (tk.clone().plots(&[g.plot("A1-01-1"), g.plot("A1-01-2")]), "plots", "TICKET_CARDED"),
+        (tk.clone().at(&minutes_ago(12)), "weighing time", "CONFLICT"),
     ];
-    for (c, what) in &changes {
-        assert_eq!(upload_code(&srv, qy, c).await, "TICKET_CARDED", "changing the {what} of a carded ticket");
+    for (c, what, code) in &changes {
+        assert_eq!(upload_code(&srv, qy, c).await, *code, "changing the {what} of a carded ticket");
     }
     let after = upload(&srv, qy, &tk).await;
     assert_eq!(num(&after["grossKg"]), d("1200"));

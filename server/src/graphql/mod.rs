@@ -83,6 +83,7 @@ pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(loader(crate::cards::CardLoader { db: db() }));
     data.insert(loader(crate::processing::graphql::CardByNoLoader { db: db() }));
     data.insert(loader(crate::processing::graphql::BalesByCardLoader { db: db() }));
+    data.insert(loader(crate::lines::LineLoader { db: db() }));
     data.insert(loader(crate::quality::InspectionLoader { db: db() }));
     data.insert(loader(crate::quality::SeasonRulesLoader { db: db() }));
 }

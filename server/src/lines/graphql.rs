@@ -10,6 +10,7 @@ use cotton_plugin_host::signing;
 use super::LineRow;
 use crate::db::prelude::*;
 use crate::db::schema::production_lines;
+use crate::error::AppError;
 use crate::graphql::{CtxExt, parse_id};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +61,14 @@ impl ProductionLine {
         self.0.line_ref()
     }
     /// The line's private Ed25519 key (base64) to install on its collector: the
-    /// device signs upload files with it.
-    async fn device_key(&self) -> &str {
-        &self.0.device_key
+    /// device signs upload files with it. Only its enterprise may read it (a
+    /// regiment reaches lines through `bale { line }`).
+    async fn device_key(&self, ctx: &Context<'_>) -> Result<&str> {
+        let me = ctx.principal()?;
+        if me.role != cotton_domain::orgs::Role::Enterprise || me.org_id != Some(self.0.enterprise_id) {
+            return Err(AppError::Forbidden("生产线的设备密钥只对本企业可见".into()).into());
+        }
+        Ok(&self.0.device_key)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at.and_utc()

@@ -201,3 +201,22 @@ pub async fn export(state: &AppState, me: &Principal, line_id: i64) -> AppResult
     })?;
     Ok(Export { file_name: file.file_name, mime_type: file.mime_type, bytes: file.bytes, card_count: ids.len() })
 }
+
+/// Production lines by id (a bale's line).
+pub struct LineLoader {
+    pub db: crate::db::DbPool,
+}
+
+impl async_graphql::dataloader::Loader<i64> for LineLoader {
+    type Value = LineRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<std::collections::HashMap<i64, LineRow>, Self::Error> {
+        let mut conn = self.db.read().await?;
+        let keys = keys.to_vec();
+        let rows: Vec<LineRow> = db_run!(conn: {
+            production_lines::table.filter(production_lines::id.eq_any(&keys)).select(LineRow::as_select()).load(conn).await.map_err(AppError::from)?
+        });
+        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
+    }
+}

@@ -9,13 +9,14 @@ use crate::graphql::Loader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use cotton_domain::line::{LineState as DomainLineState, ScanOutcome as DomainOutcome};
+use cotton_domain::orgs::Role;
 use cotton_domain::processing::ProcessingEvent;
 
 use super::{BaleRow, Outcome};
 use crate::cards::CardRow;
 use crate::cards::graphql::TraceCard;
 use crate::db::prelude::*;
-use crate::db::schema::{bales, line_states, trace_cards};
+use crate::db::schema::{bales, line_states, trace_cards, trace_units};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::graphql::scalars::GqlDecimal;
@@ -76,6 +77,10 @@ impl Bale {
     /// A delay bale (counted against a card's delay, not traced).
     async fn delay(&self) -> bool {
         self.0.delay
+    }
+    /// The production line that pressed it.
+    async fn line(&self, ctx: &Context<'_>) -> Result<Option<crate::lines::graphql::ProductionLine>> {
+        Ok(ctx.data_unchecked::<Loader<crate::lines::LineLoader>>().load_one(self.0.line_id).await?.map(crate::lines::graphql::ProductionLine))
     }
     async fn card(&self, ctx: &Context<'_>) -> Result<Option<TraceCard>> {
         let Some(id) = self.0.card_id else { return Ok(None) };
@@ -232,6 +237,48 @@ pub struct ProcessingQuery;
 
 #[Object]
 impl ProcessingQuery {
+    /// A bale by barcode — traced, delay and untraced bales alike — for its
+    /// enterprise, the regiment of its card's unit, and the admin; null when no
+    /// bale has that barcode.
+    async fn bale(&self, ctx: &Context<'_>, barcode: String) -> Result<Option<Bale>> {
+        let me = ctx.principal()?;
+        if !matches!(me.role, Role::PlatformAdmin | Role::Enterprise | Role::Regiment) {
+            return Err(AppError::Forbidden("只有加工企业、团场和平台管理员可以查询棉包".into()).into());
+        }
+        let barcode = barcode.trim().to_string();
+        cotton_domain::processing::validate_barcode(&barcode)?;
+        let mut conn = ctx.state().db.read().await?;
+        let row: Option<BaleRow> = db_run!(conn: {
+            bales::table.filter(bales::barcode.eq(&barcode)).select(BaleRow::as_select()).first(conn).await.optional()?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let allowed = match me.role {
+            Role::PlatformAdmin => true,
+            Role::Enterprise => me.org_id == Some(row.enterprise_id),
+            Role::Regiment => match row.card_id {
+                Some(card_id) => {
+                    let regiment: Option<i64> = db_run!(conn: {
+                        trace_cards::table
+                            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
+                            .filter(trace_cards::id.eq(card_id))
+                            .select(trace_units::regiment_id)
+                            .first(conn)
+                            .await
+                            .optional()?
+                    });
+                    regiment.is_some() && regiment == me.regiment_id
+                }
+                // An untraced bale belongs to no unit, so to no regiment.
+                None => false,
+            },
+            _ => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden("无权查看该棉包".into()).into());
+        }
+        Ok(Some(Bale(row)))
+    }
+
     async fn line_state(&self, ctx: &Context<'_>, line_id: ID) -> Result<LineState> {
         let me = ctx.principal()?;
         let line_id = parse_id(&line_id, "生产线")?;

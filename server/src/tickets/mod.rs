@@ -142,8 +142,11 @@ pub fn enterprise_of(me: &Principal) -> AppResult<i64> {
     }
 }
 
-/// Uploads (or re-sends) a ticket. Re-sending the same content changes nothing; a
-/// change to a ticket that already has a card is TICKET_CARDED.
+/// Uploads (or re-sends) a ticket. Re-sending the same content changes nothing.
+/// A resend may add or correct tare, moisture, trash, lint yield and module
+/// count, and correct the plots, until a card is printed (then TICKET_CARDED);
+/// it may never change the grower, the gross weight or the weighing time
+/// (CONFLICT). Lateness is judged once, on the first upload.
 pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppResult<TicketRow> {
     let enterprise_id = enterprise_of(me)?;
     let ticket_no = validate_ticket_no(&up.ticket_no)?;
@@ -234,16 +237,17 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
     check_weights(up.gross_kg, tare, moisture, trash, lint_yield)?;
 
     if let Some(old) = &existing {
+        // What the weighbridge fixed at the first upload stays: a resend may not
+        // change the grower, the gross weight or the weighing time (a late ticket
+        // would otherwise be made on time, manual 第二部分 一).
+        refuse_changed_identity(old, &grower, up.gross_kg, weighed_at, &ticket_no)?;
         let old_plots = plot_ids_of(&mut conn, old.id).await?;
-        let unchanged = old.grower_id == grower.id
-            && old_plots == plot_ids
-            && old.gross_kg.0 == up.gross_kg
+        let unchanged = old_plots == plot_ids
             && old.tare_kg.map(|d| d.0) == tare
             && old.moisture_pct.map(|d| d.0) == moisture
             && old.trash_pct.map(|d| d.0) == trash
             && old.lint_yield_pct.map(|d| d.0) == lint_yield
-            && old.module_count == module_count
-            && old.weighed_at == weighed_at;
+            && old.module_count == module_count;
         if unchanged {
             return Ok(old.clone());
         }
@@ -254,8 +258,10 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
             return Err(AppError::TicketCarded(format!("磅单 {ticket_no} 已打印追溯卡，不能再修改")));
         }
     }
+    // Lateness is judged on the first upload, once.
     let uploaded_at = existing.as_ref().map(|t| t.uploaded_at).unwrap_or(now.naive_utc());
-    let late = uploaded_at > weighed_at + window;
+    let late = existing.as_ref().map(|t| t.late).unwrap_or(uploaded_at > weighed_at + window);
+    let weighed_at = existing.as_ref().map(|t| t.weighed_at).unwrap_or(weighed_at);
     let existing_id = existing.as_ref().map(|t| t.id);
     let values = (
         tickets::enterprise_id.eq(enterprise_id),
@@ -314,6 +320,29 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
     };
     state.bus.committed(event);
     Ok(row)
+}
+
+/// A resend names the same grower, gross weight and weighing time as the first
+/// upload, else CONFLICT naming the field (and nothing changes).
+fn refuse_changed_identity(old: &TicketRow, grower: &GrowerRow, gross_kg: Decimal, weighed_at: NaiveDateTime, ticket_no: &str) -> AppResult<()> {
+    use chrono::SubsecRound;
+    let refuse = |field: &str, was: String, now: String| {
+        Err(AppError::Conflict(format!("磅单 {ticket_no} 已上传，重发不能修改{field}（原为{was}，本次为{now}）")))
+    };
+    if old.grower_id != grower.id {
+        return Err(AppError::Conflict(format!("磅单 {ticket_no} 已上传，重发不能修改种植者（本次为{}）", grower.name)));
+    }
+    if old.gross_kg.0 != gross_kg {
+        return refuse("毛重", format!("{:.2}千克", old.gross_kg.0), format!("{:.2}千克", gross_kg));
+    }
+    // PostgreSQL keeps microseconds: compare at that precision.
+    if old.weighed_at.trunc_subsecs(6) != weighed_at.trunc_subsecs(6) {
+        let beijing = |t: NaiveDateTime| {
+            t.and_utc().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M:%S").to_string()
+        };
+        return refuse("称重时间", beijing(old.weighed_at), beijing(weighed_at));
+    }
+    Ok(())
 }
 
 #[derive(Insertable)]
