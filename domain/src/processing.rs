@@ -746,7 +746,10 @@ mod tests {
         assert_eq!(e.validate(), Ok(()));
         let j = serde_json::to_value(&e).unwrap();
         assert_eq!(j["verifier"], serde_json::json!({"username":"qts65001","passwordHash":HASH}));
-        assert_eq!(j["standards"][0], serde_json::json!({"season":2026,"standardMoisturePct":"8.5","standardTrashPct":"2.5"}));
+        assert_eq!(
+            j["standards"][0],
+            serde_json::json!({"season":2026,"standardMoisturePct":"8.5","standardTrashPct":"2.5","cardsPerScanIvV":10,"cardsPerScanVi":20})
+        );
         let back: CardExport = serde_json::from_value(j).unwrap();
         assert_eq!(back, e);
         // Absent fields are omitted and read back as absent (additive).
@@ -766,6 +769,8 @@ mod tests {
         assert!(bad(&|x| x.standards[0].standard_trash_pct = dec!(-1)));
         assert!(bad(&|x| x.standards[0].standard_trash_pct = dec!(2.55555)));
         assert!(bad(&|x| x.standards[0].season = 1999));
+        assert!(bad(&|x| x.standards[0].cards_per_scan_iv_v = Some(11)), "an IV device holds 10 cards a scan");
+        assert!(bad(&|x| x.standards[0].cards_per_scan_vi = Some(0)));
         assert!(bad(&|x| x.standards.push(x.standards[0])));
         assert_eq!(SeasonStandards::of(&e.standards, 2027), SeasonStandards::defaults(2027));
         assert_eq!(SeasonStandards::defaults(2027).standard_moisture_pct, dec!(8.5));
@@ -781,7 +786,10 @@ mod tests {
             "V型采集器一次最多扫描10张追溯卡，当前为11张"
         );
         assert_eq!(scan(20).validate(CollectorModel::Vi), Ok(()));
-        assert!(scan(21).validate(CollectorModel::Vi).is_err());
+        // VI records are checked against the highest rule a season may set (100);
+        // the season's own figure (default 20) is judged by the line.
+        assert_eq!(scan(100).validate(CollectorModel::Vi), Ok(()));
+        assert!(scan(101).validate(CollectorModel::Vi).is_err());
         assert!(scan(0).validate(CollectorModel::Vi).is_err());
 
         let bale = |net: Decimal, m: Option<Decimal>, code: &str| {

@@ -569,8 +569,11 @@ mod tests {
         assert_eq!(lines[1], "S2026     8.5     2.5 8");
         assert_eq!(lines[2], "S2025  9.1234       0  ");
         // A standards line of a file written before the cards-per-scan field: the manual's figure.
-        let old = text.replacen(lines[1], "S2026     8.5     2.5", 1);
-        assert_eq!(CollectorIv.decode_cards(old.as_bytes()).unwrap().standards[0].cards_per_scan(CollectorModel::Iv), 10);
+        // (Bytes, not the lossy text: the card line is GBK.)
+        let at = body.windows(lines[1].len()).position(|w| w == lines[1].as_bytes()).unwrap();
+        let mut old = body.clone();
+        old.drain(at + lines[1].len() - 2..at + lines[1].len());
+        assert_eq!(CollectorIv.decode_cards(&old).unwrap().standards[0].cards_per_scan(CollectorModel::Iv), 10);
         assert_eq!(lines[3].len(), VERIFIER_RECORD);
         assert!(lines[3].starts_with(&format!("V{:<32}{HASH_SAMPLE}", "qts65001")));
         assert!(lines[4].starts_with('D'));
