@@ -16,6 +16,7 @@ pub mod events;
 pub mod files;
 pub mod graphql;
 pub mod http;
+pub mod input_text;
 pub mod limits;
 pub mod lines;
 pub mod metrics;

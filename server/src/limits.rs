@@ -339,6 +339,7 @@ impl Extension for LimitsGuard {
         let doc = parse_cached(ctx, query, variables, next).await?;
         let ip = ctx.data_opt::<ClientIp>().map(|c| c.0);
         self.0.check(&doc, ip)?;
+        crate::input_text::check(&doc, variables)?;
         Ok(doc)
     }
 }

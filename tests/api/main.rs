@@ -16,6 +16,7 @@ mod demo_ginning;
 mod events;
 mod ginning;
 mod import;
+mod input_text;
 mod limits;
 mod lines;
 mod orgs;
