@@ -68,6 +68,9 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the SHA-256 of each audit trigger and function definition of the
+    /// database (`server/src/audit/expected.txt` is this, from fresh databases)
+    Definitions,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +147,11 @@ async fn run() -> anyhow::Result<()> {
             if !report.ok {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Definitions } => {
+            let db = cotton_trace::server::open_database(&config).await?;
+            print!("{}", cotton_trace::audit::definitions::lines(&db).await?);
             Ok(())
         }
         Command::Bench { command } => cotton_trace::bench::run(config, command).await,

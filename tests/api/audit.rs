@@ -19,6 +19,8 @@ use crate::processing_fixture as pf;
 
 both_backends!(
     audit_trail_covers_every_table_and_catches_tampering,
+    audit_definitions_are_those_of_the_migrations,
+    a_do_nothing_trigger_is_caught_before_the_next_write,
     concurrent_writers_leave_no_gaps,
     secrets_and_id_numbers_stay_out_of_logs_answers_and_the_log,
 );
@@ -78,7 +80,7 @@ impl Raw {
         }
     }
 
-    async fn exec(&mut self, sql: &str) -> Result<(), String> {
+    pub async fn exec(&mut self, sql: &str) -> Result<(), String> {
         match self {
             Raw::Sqlite(c) => diesel::connection::SimpleConnection::batch_execute(c, sql).map_err(|e| e.to_string()),
             Raw::Pg(c) => c
@@ -588,4 +590,59 @@ async fn bench_upload_ticket(backend: Backend) {
         "bench uploadTicket {backend:?}: with audit {with:.0}/s, without {without:.0}/s, cost {:.1} %",
         (1.0 - with / without) * 100.0
     );
+}
+
+/// `server/src/audit/expected.txt` holds the definitions a freshly migrated
+/// database has; when a migration changes them this fails (regenerate the file,
+/// see `server/src/audit/definitions.rs`).
+async fn audit_definitions_are_those_of_the_migrations(backend: Backend) {
+    let srv = TestServer::start(backend, Opts::default()).await;
+    let out = srv.cli(&["audit", "definitions"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let live: BTreeSet<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    let prefix = match backend {
+        Backend::Sqlite => "sqlite ",
+        Backend::Postgres => "postgres ",
+    };
+    let file = include_str!("../../server/src/audit/expected.txt");
+    let expected: BTreeSet<String> = file.lines().filter(|l| l.starts_with(prefix)).map(str::to_string).collect();
+    assert!(expected.len() > 20, "expected.txt lists the {prefix}definitions");
+    assert_eq!(live, expected, "server/src/audit/expected.txt is out of date with the migrations");
+    assert_ok(&verify(&srv), "a fresh database");
+}
+
+/// An intruder swaps an audit trigger (SQLite) or the audit function (PostgreSQL)
+/// for one of the same name that does nothing, and adds a trigger of their own:
+/// `audit verify` names each at once, before the application writes anything.
+async fn a_do_nothing_trigger_is_caught_before_the_next_write(backend: Backend) {
+    let (srv, m) = pf::start(backend).await;
+    pf::work_card(&srv, &m, m.qy_a(), "DN-1").await;
+    assert_ok(&verify(&srv), "before");
+    let mut raw = Raw::open(&srv).await;
+    let (swapped, added) = match backend {
+        Backend::Sqlite => {
+            raw.exec(
+                "DROP TRIGGER audit_tickets_update; \
+                 CREATE TRIGGER audit_tickets_update AFTER UPDATE ON tickets BEGIN SELECT 1; END; \
+                 CREATE TRIGGER quiet_cards AFTER UPDATE ON trace_cards BEGIN SELECT 1; END;",
+            )
+            .await
+            .unwrap();
+            ("trigger audit_tickets_update", "trigger quiet_cards")
+        }
+        Backend::Postgres => {
+            raw.exec(
+                "CREATE OR REPLACE FUNCTION audit_append() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$; \
+                 CREATE FUNCTION quiet() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; \
+                 CREATE TRIGGER quiet_cards BEFORE UPDATE ON trace_cards FOR EACH ROW EXECUTE FUNCTION quiet();",
+            )
+            .await
+            .unwrap();
+            ("function audit_append()", "trigger trace_cards.quiet_cards")
+        }
+    };
+    let found = problems(&verify(&srv));
+    let keys: Vec<&str> = found.iter().filter(|p| p.0 == "TRIGGER").map(|p| p.3.as_str()).collect();
+    assert!(keys.contains(&swapped), "the do-nothing {swapped} is reported: {found:?}");
+    assert!(keys.contains(&added), "the added {added} is reported: {found:?}");
 }

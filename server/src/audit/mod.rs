@@ -16,6 +16,7 @@
 //! SHA-256 of their value. [`verify`] walks the chain and compares each audited
 //! table's current rows with their latest snapshot.
 
+pub mod definitions;
 pub mod verify;
 
 use diesel::sqlite::SqliteConnection;

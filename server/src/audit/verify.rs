@@ -29,7 +29,8 @@ pub enum ProblemKind {
     RowMissing,
     /// A current row has no live snapshot: inserted behind the log.
     RowUnlogged,
-    /// An audited table has no (enabled) audit trigger.
+    /// An audited table has no (enabled) audit trigger, or an audit trigger or
+    /// function differs from what the migrations created (or was added).
     Trigger,
 }
 
@@ -214,6 +215,7 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
 
     // 2. The triggers.
     problems.extend(check_triggers(db).await?);
+    problems.extend(super::definitions::check(db).await?);
 
     // 3. The current rows against their latest snapshots.
     let mut rows = 0u64;
