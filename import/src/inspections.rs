@@ -39,6 +39,18 @@ fn decimal_cell(row: &SheetRow, i: usize, what: &str, min_exclusive: Decimal, ma
     Ok(Some(d))
 }
 
+/// Most characters of a colour grade (GB 1103.1 grades are "11" … "54", with
+/// sub-grades such as "21-1").
+pub const MAX_COLOR_GRADE_CHARS: usize = 16;
+
+fn color_grade(cell: &str) -> Result<Option<String>, RuleError> {
+    let n = cell.chars().count();
+    if n > MAX_COLOR_GRADE_CHARS {
+        return Err(RuleError::invalid(format!("颜色级过长：最多{MAX_COLOR_GRADE_CHARS}个字符，当前为{n}个")));
+    }
+    Ok(Some(cell.to_string()).filter(|s| !s.is_empty()))
+}
+
 /// Parses and checks one row: a valid barcode, numbers in plausible ranges with
 /// at most 2 decimals; empty cells are `None`.
 pub fn parse_line(row: &SheetRow) -> Result<InspectionLine, RuleError> {
@@ -46,7 +58,7 @@ pub fn parse_line(row: &SheetRow) -> Result<InspectionLine, RuleError> {
     cotton_domain::processing::validate_barcode(&barcode)?;
     let zero = Decimal::ZERO;
     Ok(InspectionLine {
-        color_grade: Some(row.cell(1).to_string()).filter(|s| !s.is_empty()),
+        color_grade: color_grade(row.cell(1))?,
         length_mm: decimal_cell(row, 2, "长度", zero, Decimal::from(60))?,
         strength: decimal_cell(row, 3, "断裂比强度", zero, Decimal::from(80))?,
         micronaire: decimal_cell(row, 4, "马克隆值", zero, Decimal::from(10))?,

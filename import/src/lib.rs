@@ -19,4 +19,7 @@ pub mod inspections;
 pub mod roster;
 pub mod sheet;
 
-pub use sheet::{BadFile, SheetRow, read_table, read_xlsx};
+#[cfg(any(test, feature = "hostile-samples"))]
+pub mod hostile;
+
+pub use sheet::{BadFile, FileFault, SheetRow, read_table, read_xlsx};

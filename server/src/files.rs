@@ -28,6 +28,11 @@ pub use cotton_import::SheetRow;
 
 impl From<cotton_import::BadFile> for AppError {
     fn from(e: cotton_import::BadFile) -> Self {
+        // A cell too long or with a control character breaks the text rules every
+        // input is held to (VALIDATION); anything else about the file is BAD_FILE.
+        if e.is_text() {
+            return AppError::Validation(e.0);
+        }
         AppError::BadFile(e.0)
     }
 }

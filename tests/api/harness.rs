@@ -263,6 +263,16 @@ impl TestServer {
     }
 
     /// The database URL the server runs on.
+    /// The server process's memory from /proc: (resident now, peak resident), in kB.
+    pub fn memory_kb(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("the server's /proc status");
+        let field = |name: &str| -> u64 {
+            let line = status.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in /proc status"));
+            line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).expect("a kB figure")
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
     pub fn database_url(&self) -> &str {
         &self.db.url
     }

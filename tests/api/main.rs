@@ -16,6 +16,7 @@ mod demo_ginning;
 mod events;
 mod ginning;
 mod import;
+mod import_bombs;
 mod input_text;
 mod limits;
 mod lines;
