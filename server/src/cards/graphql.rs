@@ -276,7 +276,8 @@ impl CardQuery {
     }
 
     /// The enterprise's print records, newest first, searchable by season, card
-    /// number, grower ID number and time range.
+    /// number, grower ID number, ticket number (exact, as uploaded) and time range;
+    /// the filters combine.
     #[allow(clippy::too_many_arguments)]
     async fn print_records(
         &self,
@@ -284,6 +285,7 @@ impl CardQuery {
         season: Option<i32>,
         card_no: Option<String>,
         grower_id_number: Option<String>,
+        ticket_no: Option<String>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
         first: Option<i32>,
@@ -307,6 +309,14 @@ impl CardQuery {
             .filter(|c| !c.is_empty())
             .map(cotton_domain::identity::validate_id_number)
             .transpose()?;
+        // Checked as uploadTicket stores it (trimmed): a number no ticket can have
+        // is VALIDATION, as a mistyped card or ID number is refused above.
+        let ticket_no = ticket_no
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(crate::tickets::validate_ticket_no)
+            .transpose()?;
         let (from, to) = (from.map(|f| f.naive_utc()), to.map(|t| t.naive_utc()));
         let mut conn = ctx.state().db.read().await?;
         macro_rules! filtered {
@@ -323,6 +333,9 @@ impl CardQuery {
                 }
                 if let Some(i) = &id_number {
                     q = q.filter(growers::id_number.eq(i.clone()));
+                }
+                if let Some(t) = &ticket_no {
+                    q = q.filter(tickets::ticket_no.eq(t.clone()));
                 }
                 if let Some(f) = from {
                     q = q.filter(print_records::at.ge(f));
