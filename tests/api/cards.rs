@@ -98,10 +98,20 @@ async fn print_with_zpl_and_tspl_printers(backend: Backend) {
     assert!(contains(&bytes, &no), "the TSPL label carries the card number {no}");
     assert_eq!(card_usage(&srv, qy, SEASON).await, [2, 0, 0, 0]);
 
-    // An unknown printer model: PLUGIN, and no card.
+    // An unknown printer model is the operator's mistake: VALIDATION naming the
+    // loaded models (case-sensitive: "zpl" is not ZPL), and no card.
     let x1 = Tk::new("X-1", &g.id(1), &[g.plot("A1-01-1")], "1000").complete();
     let t = upload(&srv, qy, &x1).await;
-    assert_eq!(print_code(&srv, qy, &s(&t["id"]), &Pr::default().printer("EPSON-LQ")).await, "PLUGIN");
+    for wrong in ["EPSON-LQ", "zpl"] {
+        let resp = print_raw(&srv, qy, &s(&t["id"]), &Pr::default().printer(wrong)).await;
+        assert_eq!(err_code(&resp), "VALIDATION", "printer {wrong}: {resp}");
+        let msg = s(&resp["errors"][0]["message"]);
+        assert!(has_cjk(&msg) && msg.contains(wrong), "the message names the model asked for: {msg}");
+        for loaded in ["PDF", "ZPL", "TSPL"] {
+            assert!(msg.contains(loaded), "the message lists the loaded model {loaded}: {msg}");
+        }
+        assert!(msg.contains("区分大小写"), "the message says models are case-sensitive: {msg}");
+    }
     assert!(upload(&srv, qy, &x1).await["card"].is_null());
     assert_eq!(card_usage(&srv, qy, SEASON).await, [2, 0, 0, 0], "a printer failure leaves no card");
     // The same ticket prints with a known printer afterwards.

@@ -1,5 +1,5 @@
 //! `TraceCard`, `PrintRecord`, `traceCard`, `printRecords`, `cardUsage`,
-//! `printTraceCard`, `reprintTraceCard`.
+//! `printTraceCard`, `reprintTraceCard`, `setDefaultPrinter`.
 
 use crate::graphql::Loader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
@@ -395,7 +395,10 @@ pub struct CardMutation;
 
 #[Object]
 impl CardMutation {
-    /// Prints the trace card of a ticket through the printer plugin (default: PDF).
+    /// Prints the trace card of a ticket through a printer plugin: `printer` (a
+    /// loaded model, case-sensitive: "PDF", "ZPL", "TSPL"; another is VALIDATION
+    /// listing the loaded ones), else the enterprise's default printer
+    /// (setDefaultPrinter; PLUGIN when its plugin is no longer loaded), else PDF.
     async fn print_trace_card(
         &self,
         ctx: &Context<'_>,
@@ -413,10 +416,21 @@ impl CardMutation {
         Ok(PrintResult { card: TraceCard(card), record: PrintRecord(record), output: file.into() })
     }
 
-    /// 补打: prints the same card again, recorded as a reprint.
+    /// 补打: prints the same card again, recorded as a reprint, on the enterprise's
+    /// default printer (else the printer of the card's last print, else PDF).
     async fn reprint_trace_card(&self, ctx: &Context<'_>, card_no: String, copies: i32) -> Result<PrintResult> {
         let me = ctx.principal()?;
         let (card, record, file) = super::reprint(ctx.state(), me, &card_no, copies).await?;
         Ok(PrintResult { card: TraceCard(card), record: PrintRecord(record), output: file.into() })
+    }
+
+    /// The printer model the enterprise's cards print on when printTraceCard names
+    /// none (and reprints use). Only the enterprise itself sets it. The model must
+    /// be one a loaded printer plugin serves, spelled exactly (case-sensitive:
+    /// "PDF", "ZPL", "TSPL"); another is VALIDATION listing the loaded models.
+    /// Answers the model stored.
+    async fn set_default_printer(&self, ctx: &Context<'_>, model: String) -> Result<String> {
+        let me = ctx.principal()?;
+        Ok(crate::printing::set_default(ctx.state(), me, &model).await?)
     }
 }
