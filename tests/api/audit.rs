@@ -28,7 +28,7 @@ both_backends!(
 /// The tables whose every change must reach the chain (the list: accounts,
 /// units with members and plots, reviews, tickets, cards, processing records and
 /// bales, inspections, and what allocation is computed from).
-const AUDITED: [&str; 19] = [
+const AUDITED: [&str; 20] = [
     "orgs",
     "accounts",
     "season_rules",
@@ -47,6 +47,7 @@ const AUDITED: [&str; 19] = [
     "line_records",
     "bales",
     "enterprise_verifiers",
+    "enterprise_printers",
     "inspections",
 ];
 
@@ -211,6 +212,8 @@ async fn audit_trail_covers_every_table_and_catches_tampering(backend: Backend) 
     // an IV line with an export.
     let card = pf::work_card(&srv, &m, &qy, "AU-1").await;
     pf::set_verifier(&srv, &qy).await;
+    let d = srv.ok(Some(&qy), "mutation { setDefaultPrinter(model: \"ZPL\") }", json!({})).await;
+    assert_eq!(d["setDefaultPrinter"], "ZPL", "{d}");
     let line = pf::create_line(&srv, &qy, "一号线", "VI").await;
     assert_eq!(pf::scan(&srv, &qy, &line.id, &[&card]).await, vec![pf::judged(&card, "NEED_DELAY")]);
     pf::delay(&srv, &qy, &line.id, &card, 0).await;

@@ -81,6 +81,7 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Mutation", "uploadTicket", ENTERPRISE),
     ("Mutation", "printTraceCard", ENTERPRISE),
     ("Mutation", "reprintTraceCard", ENTERPRISE),
+    ("Mutation", "setDefaultPrinter", ENTERPRISE),
     ("Mutation", "createProductionLine", ENTERPRISE),
     ("Mutation", "exportTraceFile", ENTERPRISE),
     ("Mutation", "scanCards", ENTERPRISE),
@@ -289,6 +290,8 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
             "mutation($c: String!) { reprintTraceCard(cardNo: $c, copies: 1) { __typename } }".into(),
             json!({ "c": fx.card }),
         ),
+        // ZPL, which printTraceCard above names anyway: later prints are unaffected.
+        "setDefaultPrinter" => ("mutation($m: String!) { setDefaultPrinter(model: $m) }".into(), json!({ "m": "ZPL" })),
         "createProductionLine" => (pf::CREATE_LINE.into(), json!({ "n": format!("授权测试线{n}"), "m": "VI" })),
         "exportTraceFile" => ("mutation($l: ID!) { exportTraceFile(lineId: $l) { __typename } }".into(), json!({ "l": fx.iv })),
         "scanCards" => (pf::SCAN.into(), json!({ "l": fx.vi, "c": [fx.card] })),

@@ -16,6 +16,7 @@ both_backends!(
     trace_card_lookup_and_checksum,
     reprint_keeps_card_number,
     print_records_filters_and_paging,
+    print_records_by_ticket_no,
 );
 
 async fn print_trace_card_default_pdf(backend: Backend) {
@@ -97,10 +98,20 @@ async fn print_with_zpl_and_tspl_printers(backend: Backend) {
     assert!(contains(&bytes, &no), "the TSPL label carries the card number {no}");
     assert_eq!(card_usage(&srv, qy, SEASON).await, [2, 0, 0, 0]);
 
-    // An unknown printer model: PLUGIN, and no card.
+    // An unknown printer model is the operator's mistake: VALIDATION naming the
+    // loaded models (case-sensitive: "zpl" is not ZPL), and no card.
     let x1 = Tk::new("X-1", &g.id(1), &[g.plot("A1-01-1")], "1000").complete();
     let t = upload(&srv, qy, &x1).await;
-    assert_eq!(print_code(&srv, qy, &s(&t["id"]), &Pr::default().printer("EPSON-LQ")).await, "PLUGIN");
+    for wrong in ["EPSON-LQ", "zpl"] {
+        let resp = print_raw(&srv, qy, &s(&t["id"]), &Pr::default().printer(wrong)).await;
+        assert_eq!(err_code(&resp), "VALIDATION", "printer {wrong}: {resp}");
+        let msg = s(&resp["errors"][0]["message"]);
+        assert!(has_cjk(&msg) && msg.contains(wrong), "the message names the model asked for: {msg}");
+        for loaded in ["PDF", "ZPL", "TSPL"] {
+            assert!(msg.contains(loaded), "the message lists the loaded model {loaded}: {msg}");
+        }
+        assert!(msg.contains("区分大小写"), "the message says models are case-sensitive: {msg}");
+    }
     assert!(upload(&srv, qy, &x1).await["card"].is_null());
     assert_eq!(card_usage(&srv, qy, SEASON).await, [2, 0, 0, 0], "a printer failure leaves no card");
     // The same ticket prints with a known printer afterwards.
@@ -260,7 +271,7 @@ async fn reprint_keeps_card_number(backend: Backend) {
 
 fn records_query() -> String {
     format!(
-        "query($s: Int, $c: String, $g: String, $f: DateTime, $t: DateTime, $n: Int, $a: String) {{ printRecords(season: $s, cardNo: $c, growerIdNumber: $g, from: $f, to: $t, first: $n, after: $a) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {RECORD_FIELDS} }} }} }} }}"
+        "query($s: Int, $c: String, $g: String, $k: String, $f: DateTime, $t: DateTime, $n: Int, $a: String) {{ printRecords(season: $s, cardNo: $c, growerIdNumber: $g, ticketNo: $k, from: $f, to: $t, first: $n, after: $a) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {RECORD_FIELDS} }} }} }} }}"
     )
 }
 
@@ -354,4 +365,67 @@ async fn print_records_filters_and_paging(backend: Backend) {
     for (who, token) in [("admin", &g.t.admin), ("regiment", &g.t.tuan_a), ("company", &g.t.lian_a1)] {
         assert_eq!(srv.code(Some(token), &records_query(), json!({})).await, "FORBIDDEN", "printRecords by {who}");
     }
+}
+
+async fn print_records_by_ticket_no(backend: Backend) {
+    let (srv, g) = start(backend).await;
+    let qy = g.qy_a();
+    let print_for = async |token: &str, tk: Tk| -> String {
+        let t = upload(&srv, token, &tk).await;
+        s(&print(&srv, token, &s(&t["id"]), &Pr::default().printer("ZPL")).await["card"]["cardNo"])
+    };
+    let tk = |no: &str, grower: usize, plot: &str| Tk::new(no, &g.id(grower), &[g.plot(plot)], "1000").complete();
+    let c1 = print_for(qy, tk("BD-1", 1, "A1-01-1")).await; // G1
+    let c2 = print_for(qy, tk("BD-2", 3, "A1-03-1")).await; // G3
+    let c3 = print_for(qy, tk("BD-3", 1, "A1-01-2")).await; // G1
+    srv.ok(Some(qy), &reprint_query(), json!({ "c": c1, "n": 1 })).await;
+    // The other enterprise's ticket of the same number is never among these.
+    let cb = print_for(&g.qy_b, tk("BD-1", 1, "A1-01-1")).await;
+
+    // A match: the ticket's print and its reprint, newest first.
+    let by_ticket = records(&srv, qy, json!({ "k": "BD-1" })).await;
+    assert_eq!(rows(&by_ticket), [(c1.clone(), true), (c1.clone(), false)], "by ticket BD-1: {by_ticket}");
+    assert_eq!(by_ticket["totalCount"], 2);
+    let node = &by_ticket["edges"][0]["node"];
+    let card = srv.ok(Some(qy), &trace_card_query(), json!({ "c": s(&node["card"]["cardNo"]) })).await["traceCard"].clone();
+    assert_eq!(card["ticket"]["ticketNo"], "BD-1", "the record's card is the ticket's: {card}");
+    assert_eq!(rows(&records(&srv, qy, json!({ "k": "BD-2" })).await), [(c2.clone(), false)]);
+    // Typed with spaces around it, as on the ticket.
+    assert_eq!(rows(&records(&srv, qy, json!({ "k": "  BD-3 " })).await), [(c3.clone(), false)], "trimmed like the upload");
+    // No match: an unknown number, another enterprise's only number, a case slip.
+    assert_eq!(records(&srv, qy, json!({ "k": "BD-9" })).await["totalCount"], 0, "a number no ticket has");
+    assert_eq!(records(&srv, qy, json!({ "k": "bd-1" })).await["totalCount"], 0, "ticket numbers are exact");
+    let b = records(&srv, &g.qy_b, json!({ "k": "BD-1" })).await;
+    assert_eq!(rows(&b), [(cb.clone(), false)], "enterprise B sees its own BD-1 only: {b}");
+    assert_eq!(records(&srv, &g.qy_b, json!({ "k": "BD-2" })).await["totalCount"], 0, "enterprise A's ticket");
+    // An empty number is no filter.
+    assert_eq!(records(&srv, qy, json!({ "k": "" })).await["totalCount"], 4);
+    // A number no ticket can have (what uploadTicket refuses) is VALIDATION.
+    let resp = srv.gql(Some(qy), &records_query(), json!({ "k": "BD 1" })).await;
+    assert_eq!(err_code(&resp), "VALIDATION", "{resp}");
+    assert!(has_cjk(&s(&resp["errors"][0]["message"])), "{resp}");
+
+    // With the other filters: they combine (AND).
+    let with = |extra: Value| {
+        let mut v = json!({ "k": "BD-1" });
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v
+    };
+    assert_eq!(records(&srv, qy, with(json!({ "s": SEASON }))).await["totalCount"], 2);
+    assert_eq!(records(&srv, qy, with(json!({ "s": OTHER_SEASON }))).await["totalCount"], 0, "another season");
+    assert_eq!(records(&srv, qy, with(json!({ "c": c1 }))).await["totalCount"], 2, "its own card");
+    assert_eq!(records(&srv, qy, with(json!({ "c": c3 }))).await["totalCount"], 0, "another card of the same grower");
+    assert_eq!(records(&srv, qy, with(json!({ "g": g.id(1) }))).await["totalCount"], 2, "its grower");
+    assert_eq!(records(&srv, qy, with(json!({ "g": g.id(3) }))).await["totalCount"], 0, "another grower");
+    let future = rfc3339(chrono::Utc::now() + chrono::Duration::hours(1));
+    assert_eq!(records(&srv, qy, with(json!({ "f": future }))).await["totalCount"], 0, "printed before that");
+    assert_eq!(records(&srv, qy, with(json!({ "t": future }))).await["totalCount"], 2);
+    // Paging within the filter.
+    let p1 = records(&srv, qy, with(json!({ "n": 1 }))).await;
+    assert_eq!(rows(&p1), [(c1.clone(), true)]);
+    assert_eq!(p1["pageInfo"]["hasNextPage"], true);
+    assert_eq!(p1["totalCount"], 2);
+    let p2 = records(&srv, qy, with(json!({ "n": 1, "a": p1["pageInfo"]["endCursor"] }))).await;
+    assert_eq!(rows(&p2), [(c1.clone(), false)]);
+    assert_eq!(p2["pageInfo"]["hasNextPage"], false);
 }

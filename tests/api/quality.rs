@@ -18,6 +18,7 @@ use crate::unit_fixtures;
 both_backends!(
     end_to_end_units_to_premium_shares,
     area_and_enterprise_reports_are_scoped,
+    area_report_xlsx_holds_the_area_totals,
     inspection_import_rows_idempotency_and_premium_rules,
     my_results_shares_follow_processing_inspections_and_rules,
 );
@@ -556,6 +557,133 @@ async fn area_and_enterprise_reports_are_scoped(backend: Backend) {
     let mut want_usage = usage.to_vec();
     want_usage.sort();
     assert_eq!(nums, want_usage, "trace-code usage in the workbook: {sheets:?}");
+}
+
+const AREA_TOTALS: &str = "query($s: Int!, $r: ID) { areaReport(season: $s, regionId: $r) { unitsByStatus { status count } cards { printed exported processing finished } deliveredSeedKg cardedSeedKg balesLinked lintKg premiumKg premiumRatePct units { unit { code } } } }";
+
+/// The workbook's label of each unit status (the sheet is for people: Chinese).
+const STATUS_LABELS: [(&str, &str); 4] = [("PENDING", "待审核"), ("APPROVED", "审核通过"), ("REJECTED", "已驳回"), ("DISSOLVED", "已解散")];
+
+/// Every total of an areaReport as (group, item) → value, keyed by the labels
+/// the workbook's 地区汇总 sheet uses.
+fn area_totals(area: &Value) -> BTreeMap<(String, String), Decimal> {
+    let mut t = BTreeMap::new();
+    let mut put = |group: &str, item: &str, v: Decimal| {
+        assert!(t.insert((group.to_string(), item.to_string()), v).is_none(), "{group}/{item} once");
+    };
+    let by_status = area["unitsByStatus"].as_array().expect("unitsByStatus");
+    assert_eq!(by_status.len(), STATUS_LABELS.len(), "every unit status: {by_status:?}");
+    for x in by_status {
+        let label = STATUS_LABELS.iter().find(|(s, _)| x["status"] == *s).unwrap_or_else(|| panic!("a known status: {x}")).1;
+        put("追溯单元", label, Decimal::from(x["count"].as_i64().unwrap()));
+    }
+    let n = |v: &Value| Decimal::from(v.as_i64().unwrap_or_else(|| panic!("an integer: {v}")));
+    let c = &area["cards"];
+    put("追溯卡", "已打印", n(&c["printed"]));
+    put("追溯卡", "已导出", n(&c["exported"]));
+    put("追溯卡", "加工中", n(&c["processing"]));
+    put("追溯卡", "已完成", n(&c["finished"]));
+    let [delivered, carded, bales, lint, premium, rate] = figures(area);
+    put("籽棉", "交售籽棉(kg)", delivered);
+    put("籽棉", "打卡籽棉(kg)", carded);
+    put("皮棉", "关联棉包数", bales);
+    put("皮棉", "皮棉公定重量(kg)", lint);
+    put("皮棉", "优质棉(kg)", premium);
+    put("皮棉", "优质棉率(%)", rate);
+    t
+}
+
+/// Asserts that the areaReportXlsx of (`season`, `region`) as `token` holds the
+/// totals `area` answers: the 合计 row under the unit rows and every line of the
+/// 地区汇总 sheet, nothing missing and nothing more.
+async fn assert_workbook_totals(srv: &TestServer, token: &str, season: i32, region: Option<&str>, area: &Value, why: &str) {
+    let out = srv.ok(Some(token), AREA_XLSX, json!({ "s": season, "r": region })).await["areaReportXlsx"].clone();
+    let sheets = xlsx_sheets(&ginning::file_bytes(&out));
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["追溯单元统计", "地区汇总"], "{why}: the sheets");
+
+    // The unit sheet: one row per unit, then 合计 with the area's figures.
+    let rows = &sheets[0].1;
+    let (hi, heads) = header(rows, "追溯单元");
+    let c_code = col(&heads, |h| h.contains("编号"), "unit code");
+    let cols = [
+        col(&heads, |h| h.contains("交售"), "delivered"),
+        col(&heads, |h| h.contains("打卡"), "carded"),
+        col(&heads, |h| h.contains("棉包"), "bales"),
+        col(&heads, |h| h.contains("皮棉"), "lint"),
+        col(&heads, |h| h.contains("优质棉") && !h.contains("率"), "premium"),
+        col(&heads, |h| h.contains("率"), "premium rate"),
+    ];
+    let body = &rows[hi + 1..];
+    let units = area["units"].as_array().unwrap().len();
+    assert_eq!(body.len(), units + 1, "{why}: the unit rows and one 合计 row: {body:?}");
+    let codes: Vec<String> = body[..units].iter().map(|r| r[c_code].clone()).collect();
+    let want_codes: Vec<String> = area["units"].as_array().unwrap().iter().map(|u| s(&u["unit"]["code"])).collect();
+    assert_eq!(codes, want_codes, "{why}: the unit rows");
+    let total = &body[units];
+    assert_eq!(total[0], "合计", "{why}: the last row: {total:?}");
+    let got: Vec<Decimal> = cols
+        .iter()
+        .map(|&i| total[i].parse::<Decimal>().unwrap_or_else(|e| panic!("{why}: 合计 cell {:?}: {e}", total[i])))
+        .collect();
+    assert_eq!(got, figures(area).to_vec(), "{why}: the 合计 row is areaReport's totals: {total:?}");
+
+    // The 地区汇总 sheet: (类别, 项目, 数值) for every total.
+    let rows = &sheets[1].1;
+    let (hi, heads) = header(rows, "项目");
+    assert_eq!(heads, ["类别", "项目", "数值"], "{why}");
+    let mut got = BTreeMap::new();
+    for r in &rows[hi + 1..] {
+        let v = r[2].parse::<Decimal>().unwrap_or_else(|e| panic!("{why}: 地区汇总 value {r:?}: {e}"));
+        assert!(got.insert((r[0].clone(), r[1].clone()), v).is_none(), "{why}: {r:?} once");
+    }
+    assert_eq!(got, area_totals(area), "{why}: the 地区汇总 sheet is areaReport's totals");
+}
+
+async fn area_report_xlsx_holds_the_area_totals(backend: Backend) {
+    let (srv, h) = harvest(backend).await;
+    let m = &h.m;
+    let qy = m.qy_a().to_string();
+    import_harvest_inspections(&srv, &h).await;
+    // Cards in every status in regiment A, in different numbers (a swapped
+    // column cannot go unnoticed): 2 exported (IV export), 1 processing (one bale
+    // on a VI line), 3 printed, besides the harvest's 8 finished (cw is enterprise B's).
+    let mut n = 0;
+    let mut new_card = async |g: usize, plot: &str| {
+        n += 1;
+        card_of(&srv, &qy, &ticket(m, &format!("T-{n}"), g, plot, "1000", "200")).await
+    };
+    new_card(1, "A1-01-1").await;
+    new_card(3, "A1-03-1").await;
+    let iv = create_line(&srv, &qy, "二号线", "IV").await;
+    let file = srv.ok(Some(&qy), "mutation($l: ID!) { exportTraceFile(lineId: $l) { cardCount } }", json!({ "l": iv.id })).await;
+    assert_eq!(file["exportTraceFile"]["cardCount"], 2, "{file}");
+    let p = new_card(5, "A1-05-1").await;
+    let vi = create_line(&srv, &qy, "三号线", "VI").await;
+    assert_eq!(scan(&srv, &qy, &vi.id, &[&p]).await, vec![judged(&p, "NEED_DELAY")]);
+    delay(&srv, &qy, &vi.id, &p, 0).await;
+    bale(&srv, &qy, &vi.id, "UXP", "227", None).await;
+    assert_eq!(trace_card(&srv, &qy, &p).await["status"], "PROCESSING");
+    for (g, plot) in [(2, "A1-02-1"), (4, "A1-04-1"), (6, "A1-06-1")] {
+        new_card(g, plot).await;
+    }
+
+    let area = srv.ok(Some(&m.t.tuan_a), AREA_TOTALS, json!({ "s": SEASON })).await["areaReport"].clone();
+    assert_eq!(area["cards"], json!({ "printed": 3, "exported": 2, "processing": 1, "finished": 8 }), "{area}");
+    let approved = area["unitsByStatus"].as_array().unwrap().iter().find(|x| x["status"] == "APPROVED").unwrap()["count"].clone();
+    assert_eq!(approved, 4, "{area}");
+    assert!(dec(&area["premiumKg"]) > Decimal::ZERO && dec(&area["premiumRatePct"]) > Decimal::ZERO, "premium figures to compare: {area}");
+    assert_workbook_totals(&srv, &m.t.tuan_a, SEASON, None, &area, "regiment A").await;
+
+    // The admin names a regiment: regiment B's totals, not A's.
+    let b = srv.ok(Some(&m.t.admin), AREA_TOTALS, json!({ "s": SEASON, "r": m.t.regiment_b })).await["areaReport"].clone();
+    assert_ne!(area_totals(&b), area_totals(&area));
+    assert_workbook_totals(&srv, &m.t.admin, SEASON, Some(&m.t.regiment_b), &b, "regiment B by the admin").await;
+
+    // A season with nothing: zero totals, still on the workbook.
+    let empty = srv.ok(Some(&m.t.tuan_a), AREA_TOTALS, json!({ "s": SEASON - 1 })).await["areaReport"].clone();
+    assert!(area_totals(&empty).values().all(|v| v.is_zero()), "{empty}");
+    assert_workbook_totals(&srv, &m.t.tuan_a, SEASON - 1, None, &empty, "an empty season").await;
 }
 
 // ---------------------------------------------------------------- inspection import

@@ -59,6 +59,7 @@ pub const AUDITED: &[Audited] = &[
     t("line_records", &["id"], &[]),
     t("bales", &["id"], &[]),
     t("enterprise_verifiers", &["enterprise_id"], &["password_hash"]),
+    t("enterprise_printers", &["enterprise_id"], &[]),
     t("inspections", &["id"], &[]),
 ];
 

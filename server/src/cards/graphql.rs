@@ -1,5 +1,5 @@
 //! `TraceCard`, `PrintRecord`, `traceCard`, `printRecords`, `cardUsage`,
-//! `printTraceCard`, `reprintTraceCard`.
+//! `printTraceCard`, `reprintTraceCard`, `setDefaultPrinter`.
 
 use crate::graphql::Loader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
@@ -276,7 +276,8 @@ impl CardQuery {
     }
 
     /// The enterprise's print records, newest first, searchable by season, card
-    /// number, grower ID number and time range.
+    /// number, grower ID number, ticket number (exact, as uploaded) and time range;
+    /// the filters combine.
     #[allow(clippy::too_many_arguments)]
     async fn print_records(
         &self,
@@ -284,6 +285,7 @@ impl CardQuery {
         season: Option<i32>,
         card_no: Option<String>,
         grower_id_number: Option<String>,
+        ticket_no: Option<String>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
         first: Option<i32>,
@@ -307,6 +309,14 @@ impl CardQuery {
             .filter(|c| !c.is_empty())
             .map(cotton_domain::identity::validate_id_number)
             .transpose()?;
+        // Checked as uploadTicket stores it (trimmed): a number no ticket can have
+        // is VALIDATION, as a mistyped card or ID number is refused above.
+        let ticket_no = ticket_no
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(crate::tickets::validate_ticket_no)
+            .transpose()?;
         let (from, to) = (from.map(|f| f.naive_utc()), to.map(|t| t.naive_utc()));
         let mut conn = ctx.state().db.read().await?;
         macro_rules! filtered {
@@ -323,6 +333,9 @@ impl CardQuery {
                 }
                 if let Some(i) = &id_number {
                     q = q.filter(growers::id_number.eq(i.clone()));
+                }
+                if let Some(t) = &ticket_no {
+                    q = q.filter(tickets::ticket_no.eq(t.clone()));
                 }
                 if let Some(f) = from {
                     q = q.filter(print_records::at.ge(f));
@@ -382,7 +395,10 @@ pub struct CardMutation;
 
 #[Object]
 impl CardMutation {
-    /// Prints the trace card of a ticket through the printer plugin (default: PDF).
+    /// Prints the trace card of a ticket through a printer plugin: `printer` (a
+    /// loaded model, case-sensitive: "PDF", "ZPL", "TSPL"; another is VALIDATION
+    /// listing the loaded ones), else the enterprise's default printer
+    /// (setDefaultPrinter; PLUGIN when its plugin is no longer loaded), else PDF.
     async fn print_trace_card(
         &self,
         ctx: &Context<'_>,
@@ -400,10 +416,21 @@ impl CardMutation {
         Ok(PrintResult { card: TraceCard(card), record: PrintRecord(record), output: file.into() })
     }
 
-    /// 补打: prints the same card again, recorded as a reprint.
+    /// 补打: prints the same card again, recorded as a reprint, on the enterprise's
+    /// default printer (else the printer of the card's last print, else PDF).
     async fn reprint_trace_card(&self, ctx: &Context<'_>, card_no: String, copies: i32) -> Result<PrintResult> {
         let me = ctx.principal()?;
         let (card, record, file) = super::reprint(ctx.state(), me, &card_no, copies).await?;
         Ok(PrintResult { card: TraceCard(card), record: PrintRecord(record), output: file.into() })
+    }
+
+    /// The printer model the enterprise's cards print on when printTraceCard names
+    /// none (and reprints use). Only the enterprise itself sets it. The model must
+    /// be one a loaded printer plugin serves, spelled exactly (case-sensitive:
+    /// "PDF", "ZPL", "TSPL"); another is VALIDATION listing the loaded models.
+    /// Answers the model stored.
+    async fn set_default_printer(&self, ctx: &Context<'_>, model: String) -> Result<String> {
+        let me = ctx.principal()?;
+        Ok(crate::printing::set_default(ctx.state(), me, &model).await?)
     }
 }

@@ -99,9 +99,11 @@ fn check_copies(copies: i32) -> AppResult<u32> {
     Ok(copies as u32)
 }
 
-/// Prints the card of a ticket. Refusals: not this enterprise's ticket (FORBIDDEN),
-/// late (TICKET_LATE), incomplete (VALIDATION), plots not all in one approved unit
-/// (UNIT_NOT_APPROVED), already carded (CONFLICT).
+/// Prints the card of a ticket on `printer`, else the enterprise's default printer,
+/// else PDF. Refusals: not this enterprise's ticket (FORBIDDEN), late
+/// (TICKET_LATE), incomplete (VALIDATION), plots not all in one approved unit
+/// (UNIT_NOT_APPROVED), already carded (CONFLICT), a printer model no plugin
+/// serves (VALIDATION), a default printer no longer loaded (PLUGIN).
 pub async fn print(
     state: &AppState,
     me: &Principal,
@@ -143,7 +145,7 @@ pub async fn print(
     let bales = weights::processable_bales(target, rules.nominal_bale_kg);
     let grower = crate::rosters::growers_by_ids(&mut conn, &[ticket.grower_id]).await?.pop().ok_or_else(|| AppError::internal("grower missing"))?;
     let enterprise = crate::orgs::require(&mut conn, enterprise_id).await?;
-    let printer = crate::printing::resolve(state, printer)?;
+    let printer = crate::printing::resolve_for_enterprise(state, &mut conn, enterprise_id, printer).await?;
     let now = Utc::now();
     let placeholder = format!("TMP-{}", crate::auth::random_token(16));
     let values = (
@@ -235,7 +237,8 @@ async fn approved_unit_of_ticket(conn: &mut DbConn, ticket: &crate::tickets::Tic
     Ok(unit)
 }
 
-/// 补打: same card number, a new record marked reprint.
+/// 补打: same card number, a new record marked reprint, on the enterprise's
+/// default printer (else the card's last printer, else PDF).
 pub async fn reprint(state: &AppState, me: &Principal, card_no: &str, copies: i32) -> AppResult<(CardRow, PrintRecordRow, RenderedFile)> {
     let enterprise_id = crate::tickets::enterprise_of(me)?;
     let copies = check_copies(copies)?;
@@ -257,8 +260,7 @@ pub async fn reprint(state: &AppState, me: &Principal, card_no: &str, copies: i3
             .await
             .optional()?
     });
-    let printer = crate::printing::resolve(state, last_printer.as_deref())
-        .or_else(|_| crate::printing::resolve(state, None))?;
+    let printer = crate::printing::resolve_for_reprint(state, &mut conn, enterprise_id, last_printer.as_deref()).await?;
     let now = Utc::now();
     let file = printer.render(&card, &ticket, &grower.name, &unit.name, &enterprise.name, copies, true, now)?;
     let record: PrintRecordRow = db_run!(conn: {

@@ -372,6 +372,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::decimal::ExactDecimal;
 
+    /// The printer model an enterprise's cards print on when none is named (migration 000009).
+    enterprise_printers (enterprise_id) {
+        enterprise_id -> BigInt,
+        model -> Text,
+        set_by -> BigInt,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::decimal::ExactDecimal;
+
     inspections (id) {
         id -> BigInt,
         barcode -> Text,
@@ -425,5 +438,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     line_records,
     bales,
     enterprise_verifiers,
+    enterprise_printers,
     inspections,
 );

@@ -197,27 +197,54 @@ pub async fn area_cards(conn: &mut DbConn, regiment: i64, season: i32) -> AppRes
     Ok(AreaCards { printed: get("PRINTED"), exported: get("EXPORTED"), processing: get("PROCESSING"), finished: get("FINISHED") })
 }
 
-fn area_report(season: i32, figures: Vec<UnitFigures>, cards: AreaCards) -> AreaReport {
+/// The area's totals: what `areaReport` answers above its unit rows and what the
+/// workbook's 合计 row and 地区汇总 sheet hold, computed once for both.
+pub struct AreaTotals {
+    pub units_by_status: Vec<(cotton_domain::units::UnitStatus, i32)>,
+    pub cards: AreaCards,
+    pub delivered_kg: Decimal,
+    pub carded_kg: Decimal,
+    pub bales: i64,
+    pub lint_kg: Decimal,
+    pub premium_kg: Decimal,
+    pub premium_rate_pct: Decimal,
+}
+
+pub fn area_totals(figures: &[UnitFigures], cards: AreaCards) -> AreaTotals {
     use cotton_domain::units::UnitStatus;
     let sum = |f: &dyn Fn(&UnitFigures) -> Decimal| figures.iter().map(f).sum::<Decimal>();
     let lint = sum(&|u| u.lint_kg);
     let premium = sum(&|u| u.premium_kg);
-    AreaReport {
-        season,
-        cards,
+    AreaTotals {
         units_by_status: UnitStatus::ALL
             .iter()
-            .map(|s| StatusCount {
-                status: (*s).into(),
-                count: figures.iter().filter(|u| u.unit.status() == *s).count() as i32,
-            })
+            .map(|s| (*s, figures.iter().filter(|u| u.unit.status() == *s).count() as i32))
             .collect(),
-        delivered_seed_kg: sum(&|u| u.delivered_kg).into(),
-        carded_seed_kg: sum(&|u| u.carded_kg).into(),
-        bales_linked: figures.iter().map(|u| u.bales).sum::<i64>() as i32,
-        lint_kg: lint.into(),
-        premium_kg: premium.into(),
-        premium_rate_pct: rate(premium, lint).into(),
+        cards,
+        delivered_kg: sum(&|u| u.delivered_kg),
+        carded_kg: sum(&|u| u.carded_kg),
+        bales: figures.iter().map(|u| u.bales).sum::<i64>(),
+        lint_kg: lint,
+        premium_kg: premium,
+        premium_rate_pct: rate(premium, lint),
+    }
+}
+
+fn area_report(season: i32, figures: Vec<UnitFigures>, totals: AreaTotals) -> AreaReport {
+    AreaReport {
+        season,
+        units_by_status: totals
+            .units_by_status
+            .iter()
+            .map(|(status, count)| StatusCount { status: (*status).into(), count: *count })
+            .collect(),
+        cards: totals.cards,
+        delivered_seed_kg: totals.delivered_kg.into(),
+        carded_seed_kg: totals.carded_kg.into(),
+        bales_linked: totals.bales as i32,
+        lint_kg: totals.lint_kg.into(),
+        premium_kg: totals.premium_kg.into(),
+        premium_rate_pct: totals.premium_rate_pct.into(),
         units: figures.into_iter().map(UnitReportRow).collect(),
     }
 }
@@ -226,17 +253,28 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::internal(e)
 }
 
-/// The area report as an xlsx workbook with Chinese headers.
-pub fn area_xlsx(season: i32, regiment_name: &str, figures: &[UnitFigures]) -> AppResult<Vec<u8>> {
+/// A decimal as the number Excel stores (the figures carry at most 2 decimals).
+fn xlsx_num(d: Decimal) -> f64 {
+    d.to_string().parse::<f64>().unwrap_or(0.0)
+}
+
+/// The area report as an xlsx workbook with Chinese headers: sheet 追溯单元统计
+/// (one row per unit, then a 合计 row), sheet 地区汇总 (every total of
+/// `areaReport`: units by status, cards by status, seed cotton, bales, lint,
+/// premium and its rate).
+pub fn area_xlsx(season: i32, regiment_name: &str, figures: &[UnitFigures], totals: &AreaTotals) -> AppResult<Vec<u8>> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
+    let kg = Format::new().set_num_format("0.00");
+    let bold_kg = Format::new().set_bold().set_num_format("0.00");
+    let title = format!("{regiment_name} {season}年度 棉花质量追溯统计");
+
     let sheet = book.add_worksheet().set_name("追溯单元统计").map_err(xlsx_err)?;
-    sheet.write_string_with_format(0, 0, format!("{regiment_name} {season}年度 棉花质量追溯统计"), &bold).map_err(xlsx_err)?;
+    sheet.write_string_with_format(0, 0, &title, &bold).map_err(xlsx_err)?;
     let headers = ["连队/地区", "追溯单元编号", "追溯单元名称", "组团方式", "状态", "交售籽棉(kg)", "打卡籽棉(kg)", "关联棉包数", "皮棉公定重量(kg)", "优质棉(kg)", "优质棉率(%)"];
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_err)?;
     }
-    let num = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(0.0);
     for (i, f) in figures.iter().enumerate() {
         let r = 3 + i as u32;
         sheet.write_string(r, 0, &f.region_name).map_err(xlsx_err)?;
@@ -244,14 +282,59 @@ pub fn area_xlsx(season: i32, regiment_name: &str, figures: &[UnitFigures]) -> A
         sheet.write_string(r, 2, &f.unit.name).map_err(xlsx_err)?;
         sheet.write_string(r, 3, f.unit.kind().label_zh()).map_err(xlsx_err)?;
         sheet.write_string(r, 4, f.unit.status().label_zh()).map_err(xlsx_err)?;
-        sheet.write_number(r, 5, num(f.delivered_kg)).map_err(xlsx_err)?;
-        sheet.write_number(r, 6, num(f.carded_kg)).map_err(xlsx_err)?;
+        sheet.write_number_with_format(r, 5, xlsx_num(f.delivered_kg), &kg).map_err(xlsx_err)?;
+        sheet.write_number_with_format(r, 6, xlsx_num(f.carded_kg), &kg).map_err(xlsx_err)?;
         sheet.write_number(r, 7, f.bales as f64).map_err(xlsx_err)?;
-        sheet.write_number(r, 8, num(f.lint_kg)).map_err(xlsx_err)?;
-        sheet.write_number(r, 9, num(f.premium_kg)).map_err(xlsx_err)?;
-        sheet.write_number(r, 10, num(rate(f.premium_kg, f.lint_kg))).map_err(xlsx_err)?;
+        sheet.write_number_with_format(r, 8, xlsx_num(f.lint_kg), &kg).map_err(xlsx_err)?;
+        sheet.write_number_with_format(r, 9, xlsx_num(f.premium_kg), &kg).map_err(xlsx_err)?;
+        sheet.write_number_with_format(r, 10, xlsx_num(rate(f.premium_kg, f.lint_kg)), &kg).map_err(xlsx_err)?;
     }
+    // The 合计 row: the area's totals (not a SUM formula, so that a reader
+    // without a formula engine sees the same figures as areaReport).
+    let r = 3 + figures.len() as u32;
+    sheet.write_string_with_format(r, 0, "合计", &bold).map_err(xlsx_err)?;
+    sheet.write_number_with_format(r, 5, xlsx_num(totals.delivered_kg), &bold_kg).map_err(xlsx_err)?;
+    sheet.write_number_with_format(r, 6, xlsx_num(totals.carded_kg), &bold_kg).map_err(xlsx_err)?;
+    sheet.write_number_with_format(r, 7, totals.bales as f64, &bold).map_err(xlsx_err)?;
+    sheet.write_number_with_format(r, 8, xlsx_num(totals.lint_kg), &bold_kg).map_err(xlsx_err)?;
+    sheet.write_number_with_format(r, 9, xlsx_num(totals.premium_kg), &bold_kg).map_err(xlsx_err)?;
+    sheet.write_number_with_format(r, 10, xlsx_num(totals.premium_rate_pct), &bold_kg).map_err(xlsx_err)?;
     sheet.autofit();
+
+    let sum = book.add_worksheet().set_name("地区汇总").map_err(xlsx_err)?;
+    sum.write_string_with_format(0, 0, &title, &bold).map_err(xlsx_err)?;
+    for (c, h) in ["类别", "项目", "数值"].iter().enumerate() {
+        sum.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_err)?;
+    }
+    let c = &totals.cards;
+    let mut lines: Vec<(&str, &str, f64, bool)> = totals
+        .units_by_status
+        .iter()
+        .map(|(status, n)| ("追溯单元", status.label_zh(), *n as f64, false))
+        .collect();
+    lines.extend([
+        ("追溯卡", "已打印", c.printed as f64, false),
+        ("追溯卡", "已导出", c.exported as f64, false),
+        ("追溯卡", "加工中", c.processing as f64, false),
+        ("追溯卡", "已完成", c.finished as f64, false),
+        ("籽棉", "交售籽棉(kg)", xlsx_num(totals.delivered_kg), true),
+        ("籽棉", "打卡籽棉(kg)", xlsx_num(totals.carded_kg), true),
+        ("皮棉", "关联棉包数", totals.bales as f64, false),
+        ("皮棉", "皮棉公定重量(kg)", xlsx_num(totals.lint_kg), true),
+        ("皮棉", "优质棉(kg)", xlsx_num(totals.premium_kg), true),
+        ("皮棉", "优质棉率(%)", xlsx_num(totals.premium_rate_pct), true),
+    ]);
+    for (i, (group, item, value, decimal)) in lines.into_iter().enumerate() {
+        let r = 3 + i as u32;
+        sum.write_string(r, 0, group).map_err(xlsx_err)?;
+        sum.write_string(r, 1, item).map_err(xlsx_err)?;
+        if decimal {
+            sum.write_number_with_format(r, 2, value, &kg).map_err(xlsx_err)?;
+        } else {
+            sum.write_number(r, 2, value).map_err(xlsx_err)?;
+        }
+    }
+    sum.autofit();
     book.save_to_buffer().map_err(xlsx_err)
 }
 
@@ -390,17 +473,22 @@ impl ReportQuery {
         let mut conn = ctx.state().db.read().await?;
         let figures = area_figures(&mut conn, regiment, season).await?;
         let cards = area_cards(&mut conn, regiment, season).await?;
-        Ok(area_report(season, figures, cards))
+        let totals = area_totals(&figures, cards);
+        Ok(area_report(season, figures, totals))
     }
 
-    /// The same as an Excel workbook.
+    /// The same as an Excel workbook: the unit rows with a 合计 row, and a sheet
+    /// 地区汇总 with every total (units and cards by status, seed cotton, bales,
+    /// lint, premium and its rate).
     async fn area_report_xlsx(&self, ctx: &Context<'_>, season: i32, region_id: Option<ID>) -> Result<FileOutput> {
         let me = ctx.principal()?;
         let regiment = report_regiment(me, region_id.as_ref())?;
         let mut conn = ctx.state().db.read().await?;
         let name = crate::orgs::require(&mut conn, regiment).await?.name;
         let figures = area_figures(&mut conn, regiment, season).await?;
-        let bytes = area_xlsx(season, &name, &figures)?;
+        let cards = area_cards(&mut conn, regiment, season).await?;
+        let totals = area_totals(&figures, cards);
+        let bytes = area_xlsx(season, &name, &figures, &totals)?;
         Ok(RenderedFile { file_name: format!("追溯统计-{name}-{season}.xlsx"), mime_type: XLSX_MIME.into(), bytes }.into())
     }
 

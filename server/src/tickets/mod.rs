@@ -67,7 +67,8 @@ pub struct TicketUpload {
     pub weighed_at: DateTime<Utc>,
 }
 
-fn validate_ticket_no(s: &str) -> AppResult<String> {
+/// A ticket number as stored: trimmed, 1-32 letters, digits, `-` or `_` (VALIDATION otherwise).
+pub fn validate_ticket_no(s: &str) -> AppResult<String> {
     let t = s.trim();
     let ok = !t.is_empty() && t.len() <= 32 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
