@@ -10,11 +10,12 @@
     'query($season: Int) {',
     '  me { phone displayName }',
     '  myResults(season: $season) {',
+    '    growerIds',
     '    premiumShares { unit { id code name season } seedKg shareKg }',
     '    units {',
     '      id code name kind season status totalAreaMu processing',
     '      region { name }',
-    '      members { grower { name phone } plots { code areaMu } areaMu }',
+    '      members { grower { id name } plots { code areaMu } areaMu }',
     '      reviews { action reason at by { username displayName org { name } } }',
     '    }',
     '    tickets {',
@@ -228,7 +229,7 @@
     html += shares.length ? shares.map(renderShare).join('') : '<div class="card empty">暂无优质棉分配（公检结果导入后显示）</div>';
 
     html += '<div class="section-title">追溯单元与审核结果</div>';
-    html += units.length ? units.map(function (u) { return renderUnit(u, me.phone); }).join('') : '<div class="card empty">您的地块尚未加入追溯单元</div>';
+    html += units.length ? units.map(function (u) { return renderUnit(u, r.growerIds || []); }).join('') : '<div class="card empty">您的地块尚未加入追溯单元</div>';
 
     html += '<div class="section-title">交售记录</div>';
     html += tickets.length ? tickets.slice().reverse().map(renderTicket).join('') : '<div class="card empty">暂无交售记录</div>';
@@ -246,8 +247,10 @@
       '</dl></div>';
   }
 
-  function renderUnit(u, myPhone) {
-    var mine = (u.members || []).filter(function (m) { return m.grower && m.grower.phone && m.grower.phone === myPhone; });
+  // "My plots" are those of the members that are the signed-in grower: found by
+  // roster id, since co-members' mobiles come back masked.
+  function renderUnit(u, myGrowerIds) {
+    var mine = (u.members || []).filter(function (m) { return m.grower && myGrowerIds.indexOf(m.grower.id) >= 0; });
     var myPlots = [];
     mine.forEach(function (m) { (m.plots || []).forEach(function (p) { myPlots.push(esc(p.code) + '（' + esc(p.areaMu) + '亩）'); }); });
     var reviews = (u.reviews || []).map(function (r) {

@@ -97,6 +97,23 @@ pub fn mask_id_number(id: &str) -> String {
     out
 }
 
+/// Masks a mobile number for display: the first 3 and last 4 characters stay,
+/// every character between becomes `*`, e.g. `13800138000` → `138****8000`.
+///
+/// A string of 7 characters or fewer is masked entirely.
+pub fn mask_mobile(mobile: &str) -> String {
+    let chars: Vec<char> = mobile.chars().collect();
+    let n = chars.len();
+    if n <= 7 {
+        return "*".repeat(n);
+    }
+    let mut out = String::with_capacity(mobile.len());
+    out.extend(&chars[..3]);
+    out.extend(std::iter::repeat_n('*', n - 7));
+    out.extend(&chars[n - 4..]);
+    out
+}
+
 /// Alphabet of unified social credit codes (GB 32100-2015): no I, O, Z, S, V.
 const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of the 17 body characters (3^i mod 31).
@@ -291,6 +308,10 @@ mod tests {
         assert_eq!(mask_id_number("12345678"), "********");
         assert_eq!(mask_id_number(""), "");
         assert_eq!(mask_id_number("身份证号码一二三四五"), "身份证号**二三四五");
+        assert_eq!(mask_mobile("13800138000"), "138****8000");
+        assert_eq!(mask_mobile("+8613800138000"), "+86*******8000");
+        assert_eq!(mask_mobile("1380013"), "*******");
+        assert_eq!(mask_mobile(""), "");
     }
 
     #[test]

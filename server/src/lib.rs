@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod orgs;
 pub mod plugins;
 pub mod printing;
+pub mod privacy;
 pub mod processing;
 pub mod quality;
 pub mod rosters;

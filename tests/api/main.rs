@@ -20,6 +20,7 @@ mod import;
 mod import_bombs;
 mod input_text;
 mod limits;
+mod masking;
 mod lines;
 mod orgs;
 mod plugin_crash;

@@ -215,17 +215,20 @@ const BALE_PREMIUM: &str = "650012691000001";
 const BALE_PLAIN: &str = "650012691000002";
 
 /// Makes a delivery with a card, two linked bales (one premium by inspection)
-/// for demo grower 1 through the public API; returns (phone, card number).
-async fn make_data(srv: &Server) -> (String, String) {
+/// for demo grower 1 through the public API; returns (phone, card number, the
+/// codes of the grower's plots in the unit).
+async fn make_data(srv: &Server) -> (String, String, Vec<String>) {
     let qts = srv.login("qts65001", DEMO_PW).await;
     let admin = srv.login("admin", ADMIN_PW).await;
     let id_number = demo_id_number(GROWER);
-    let plots: Vec<String> = grower_plots(srv, &qts, &id_number)
+    let in_unit: Vec<(String, String)> = grower_plots(srv, &qts, &id_number)
         .await
         .into_iter()
         .filter(|(_, _, unit)| unit.is_some())
-        .map(|(id, _, _)| id)
+        .map(|(id, code, _)| (id, code))
         .collect();
+    let plots: Vec<String> = in_unit.iter().map(|(id, _)| id.clone()).collect();
+    let codes: Vec<String> = in_unit.into_iter().map(|(_, code)| code).collect();
     assert!(!plots.is_empty(), "demo grower 1 has plots in the approved unit");
     let card = ticket_with_card(srv, &qts, "H5-2026-0001", &id_number, &plots, "1500", "500").await;
     let line = vi_line(srv, &qts, "H5测试线").await;
@@ -241,7 +244,7 @@ async fn make_data(srv: &Server) -> (String, String) {
     )
     .await;
     assert_eq!(created, 2);
-    (demo_phone(1, GROWER), card)
+    (demo_phone(1, GROWER), card, codes)
 }
 
 fn target_dir() -> PathBuf {
@@ -284,7 +287,7 @@ async fn grower_signs_in_and_sees_premium_share() {
         return;
     };
     let srv = Server::demo().await;
-    let (phone, card) = make_data(&srv).await;
+    let (phone, card, my_plots) = make_data(&srv).await;
 
     let mut b = Browser::launch(&exe).await;
     b.call("Emulation.setDeviceMetricsOverride", json!({ "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 2, "mobile": true }))
@@ -339,6 +342,13 @@ async fn grower_signs_in_and_sees_premium_share() {
     let text = text.as_str().unwrap();
     for expected in ["优质棉分配", "审核通过", "面积与名册核对无误", "H5-2026-0001", card.as_str(), BALE_PREMIUM, BALE_PLAIN, "优质棉", "马克隆值", "30.1"] {
         assert!(text.contains(expected), "the page shows {expected:?}:\n{text}");
+    }
+    // "My plots" are found by the grower's roster id (co-members' mobiles are masked).
+    let unit_text = b.eval("(document.querySelector('.card.unit') || {}).innerText || ''").await;
+    let unit_text = unit_text.as_str().unwrap();
+    assert!(unit_text.contains("我的地块"), "the unit lists the grower's plots:\n{unit_text}");
+    for code in &my_plots {
+        assert!(unit_text.contains(code.as_str()), "my plot {code} is listed:\n{unit_text}");
     }
     let premium_badge = b.eval(&format!("document.querySelector('.bale[data-barcode=\"{BALE_PREMIUM}\"] .premium') !== null")).await;
     assert_eq!(premium_badge, true, "the premium bale carries the 优质棉 badge");

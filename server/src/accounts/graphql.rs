@@ -48,7 +48,16 @@ impl From<Role> for GqlRole {
     }
 }
 
-pub struct Account(pub AccountRow);
+/// An account as some caller sees it. The flag marks the account a sign-in,
+/// refresh or registration answer was issued to: that answer is the caller's own
+/// (before it carries a token), so its mobile is shown whole.
+pub struct Account(pub AccountRow, pub bool);
+
+impl Account {
+    pub fn of(row: AccountRow) -> Self {
+        Account(row, false)
+    }
+}
 
 #[Object]
 impl Account {
@@ -64,8 +73,18 @@ impl Account {
     async fn org(&self, ctx: &Context<'_>) -> Result<Option<Org>> {
         load_org(ctx, self.0.org_id).await
     }
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+    /// Masked (`138****8000`) for everyone but the account itself, the admin and
+    /// the regiment of the account's org.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(phone) = self.0.phone.as_deref() else { return Ok(None) };
+        let me = ctx.principal().ok();
+        let org_regiment = if me.is_some_and(|p| p.role == Role::Regiment) {
+            load_org(ctx, self.0.org_id).await?.and_then(|o| o.0.area_regiment())
+        } else {
+            None
+        };
+        let unmasked = self.1 || crate::privacy::sees_account_mobile(me, self.0.id, org_regiment);
+        Ok(Some(crate::privacy::shown_mobile(phone, unmasked)))
     }
     async fn display_name(&self) -> Option<&str> {
         self.0.display_name.as_deref()
@@ -86,7 +105,7 @@ impl From<Session> for AuthPayload {
             access_token: s.access_token,
             refresh_token: s.refresh_token,
             expires_at: s.expires_at,
-            account: Account(s.account),
+            account: Account(s.account, true),
         }
     }
 }
@@ -103,7 +122,7 @@ impl AccountQuery {
         let row = super::find(&mut conn, me.account_id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("账号不存在，请重新登录".into()))?;
-        Ok(Account(row))
+        Ok(Account::of(row))
     }
 }
 
@@ -189,7 +208,7 @@ impl AccountMutation {
         }
         .insert(&mut conn)
         .await?;
-        Ok(Account(row))
+        Ok(Account::of(row))
     }
 }
 

@@ -172,7 +172,7 @@ impl PrintRecord {
         ctx.data_unchecked::<Loader<AccountLoader>>()
             .load_one(self.0.by_account)
             .await?
-            .map(Account)
+            .map(Account::of)
             .ok_or_else(|| AppError::NotFound("账号不存在".into()).into())
     }
     async fn at(&self) -> DateTime<Utc> {

@@ -36,8 +36,18 @@ impl Grower {
             .is_some_and(|p| p.role == Role::Grower && p.phone.is_some() && p.phone == self.0.phone);
         if own { self.0.id_number.clone() } else { mask_id_number(&self.0.id_number) }
     }
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+    /// Masked (`138****8000`) for everyone but the grower themself, their company,
+    /// its regiment and the admin.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(phone) = self.0.phone.as_deref() else { return Ok(None) };
+        let me = ctx.principal().ok();
+        let company_regiment = if me.is_some_and(|p| p.role == Role::Regiment) {
+            load_org(ctx, Some(self.0.company_id)).await?.and_then(|o| o.0.area_regiment())
+        } else {
+            None
+        };
+        let unmasked = crate::privacy::sees_grower_mobile(me, phone, self.0.company_id, company_regiment);
+        Ok(Some(crate::privacy::shown_mobile(phone, unmasked)))
     }
     async fn company(&self, ctx: &Context<'_>) -> Result<Option<Org>> {
         load_org(ctx, Some(self.0.company_id)).await

@@ -160,7 +160,7 @@ impl Review {
         ctx.data_unchecked::<Loader<AccountLoader>>()
             .load_one(self.0.by_account)
             .await?
-            .map(Account)
+            .map(Account::of)
             .ok_or_else(|| AppError::NotFound("账号不存在".into()).into())
     }
     async fn at(&self) -> DateTime<Utc> {
@@ -201,13 +201,18 @@ impl TraceUnit {
             .await?
             .ok_or_else(|| AppError::NotFound("归属地区不存在".into()).into())
     }
-    async fn legal_person(&self) -> Option<LegalPerson> {
+    /// The legal person's mobile is masked for everyone but the unit's creator,
+    /// its regiment and the admin.
+    async fn legal_person(&self, ctx: &Context<'_>) -> Option<LegalPerson> {
         let u = &self.0;
+        let unmasked = ctx.principal().ok().is_some_and(|me| {
+            me.role == Role::PlatformAdmin || super::can_manage(me, u) || super::can_review(me, u)
+        });
         Some(LegalPerson {
             name: u.legal_name.clone()?,
             id_number_masked: mask_id_number(u.legal_id_number.as_deref()?),
             credit_code: u.legal_credit_code.clone()?,
-            phone: u.legal_phone.clone()?,
+            phone: crate::privacy::shown_mobile(u.legal_phone.as_deref()?, unmasked),
         })
     }
     /// Members with their plots in this unit (the unit's live plots, by grower).
@@ -256,6 +261,9 @@ pub struct TraceUnitConnection {
 
 #[derive(SimpleObject)]
 pub struct GrowerResults {
+    /// The roster entries that are the signed-in grower (one per company that lists
+    /// their mobile): a unit member whose `grower.id` is here is you.
+    grower_ids: Vec<ID>,
     /// The units holding the grower's plots, with status and review history.
     units: Vec<TraceUnit>,
     /// The grower's weigh tickets, with their cards and the bales linked to them.
@@ -452,6 +460,11 @@ impl UnitQuery {
             }
             q.load(conn).await?
         });
+        let grower_ids = crate::rosters::growers_by_phone(&mut conn, &phone)
+            .await?
+            .into_iter()
+            .map(|g| ID(g.id.to_string()))
+            .collect();
         drop(conn);
         // Only when selected: it allocates every unit of the grower.
         let premium_shares = if ctx.look_ahead().field("premiumShares").exists() {
@@ -460,6 +473,7 @@ impl UnitQuery {
             Vec::new()
         };
         Ok(GrowerResults {
+            grower_ids,
             premium_shares,
             units: rows.into_iter().map(TraceUnit).collect(),
             tickets: tickets.into_iter().map(crate::tickets::graphql::Ticket).collect(),
