@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use poem::endpoint::BoxEndpoint;
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, http::Method};
+use poem::{Endpoint, EndpointExt, Request, http::Method};
+
 
 struct Harness {
     rt: tokio::runtime::Runtime,
@@ -38,18 +39,23 @@ fn harness() -> &'static Harness {
             cotton_trace::accounts::bootstrap_admin(&db, "admin", "Admin12345").await.map_err(|e| e.message()).unwrap();
             let state = cotton_trace::server::build_state(config, db).await.unwrap();
             let schema = cotton_trace::graphql::build_schema(Some(state.clone()));
-            let app = cotton_trace::http::app(state, schema);
+            let app = cotton_trace::http::app(state, schema).map_to_response().boxed();
             let body = r#"{"query":"mutation{login(username:\"admin\",password:\"Admin12345\"){accessToken}}"}"#;
             let resp = app.call(post(body.as_bytes().to_vec(), None)).await.unwrap();
             let json: serde_json::Value = serde_json::from_slice(&resp.into_body().into_bytes().await.unwrap()).unwrap();
-            (app.map_to_response().boxed(), json["data"]["login"]["accessToken"].as_str().unwrap().to_string())
+            let token = json["data"]["login"]["accessToken"].as_str().unwrap_or_else(|| panic!("admin login failed: {json}"));
+            (app, token.to_string())
         });
         Harness { rt, app, admin }
     })
 }
 
 fn post(body: Vec<u8>, token: Option<&str>) -> Request {
-    let mut b = Request::builder().method(Method::POST).uri_str("/graphql").header("content-type", "application/json");
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri_str("/graphql")
+        .header("content-type", "application/json")
+        .header("content-length", body.len().to_string());
     if let Some(t) = token {
         b = b.header("authorization", format!("Bearer {t}"));
     }
