@@ -4,7 +4,7 @@
 use chrono::Utc;
 
 use super::{GrowerRow, PlotRow};
-use crate::accounts::import::ImportReport;
+use crate::accounts::import::{ImportReport, ImportRowStatus};
 use crate::db::prelude::*;
 use crate::db::schema::{growers, plots, unit_plots};
 use crate::db::{DbConn, Dec};
@@ -35,7 +35,7 @@ pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[She
         match outcome {
             Ok((status, msg)) => report.push(row.row, status, msg),
             Err(e @ (AppError::Database(_) | AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
-            Err(e) => report.push(row.row, "failed", Some(e.message())),
+            Err(e) => report.push(row.row, ImportRowStatus::Failed, Some(e.message())),
         }
     }
     Ok(report)
@@ -47,7 +47,7 @@ pub async fn import_line(
     company: &OrgRow,
     season: i32,
     line: &RosterLine,
-) -> AppResult<(&'static str, Option<String>)> {
+) -> AppResult<(ImportRowStatus, Option<String>)> {
     let now = Utc::now().naive_utc();
     let existing: Option<GrowerRow> = db_run!(conn: {
         growers::table
@@ -114,7 +114,7 @@ pub async fn import_line(
             db_run!(conn: {
                 diesel::insert_into(plots::table).values(values).execute(conn).await?;
             });
-            Ok(("created", None))
+            Ok((ImportRowStatus::Created, None))
         }
         Some(p) if p.grower_id != grower_id => {
             Err(AppError::Validation(format!("地块 {} 已登记在其他种植者名下", line.plot_code)))
@@ -122,7 +122,7 @@ pub async fn import_line(
         Some(p) => {
             let same = p.area_mu.0 == line.area_mu && p.location == line.location && p.variety == line.variety;
             if same {
-                return Ok((if changed { "updated" } else { "skipped" }, None));
+                return Ok((if changed { ImportRowStatus::Updated } else { ImportRowStatus::Skipped }, None));
             }
             if p.area_mu.0 != line.area_mu {
                 let in_unit: i64 = db_run!(conn: {
@@ -151,7 +151,7 @@ pub async fn import_line(
                     .execute(conn)
                     .await?;
             });
-            Ok(("updated", None))
+            Ok((ImportRowStatus::Updated, None))
         }
     }
 }
