@@ -25,6 +25,7 @@ mod orgs;
 mod plugin_crash;
 mod registration;
 mod rosters;
+mod rosters_edit;
 mod rule_holes;
 mod season;
 mod server;
