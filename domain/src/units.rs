@@ -188,8 +188,11 @@ pub fn validate_reason(reason: &str) -> Result<String, RuleError> {
     Ok(r.to_string())
 }
 
-/// Validates a plot area: greater than 0 mu with at most 2 decimals.
+/// Validates a plot area: greater than 0 mu with at most 2 decimals. Returns it
+/// without trailing zeros ("120.50" → 120.5): the roster import and the
+/// one-record edits store the same value for the same area.
 pub fn validate_plot_area_mu(area: Decimal) -> Result<Decimal, RuleError> {
+    let area = area.normalize();
     if area <= Decimal::ZERO {
         return Err(RuleError::invalid(format!(
             "地块面积必须大于0亩，当前为{area}"
@@ -201,6 +204,47 @@ pub fn validate_plot_area_mu(area: Decimal) -> Result<Decimal, RuleError> {
         )));
     }
     Ok(area)
+}
+
+/// Longest plot code (地块编号), characters.
+pub const PLOT_CODE_MAX_CHARS: usize = 32;
+
+/// Longest location (位置) or variety (品种) of a plot, characters.
+pub const PLOT_TEXT_MAX_CHARS: usize = 64;
+
+/// Validates a plot code (地块编号): trimmed, 1..=32 characters, no control
+/// characters. Returns it trimmed (case preserved).
+pub fn validate_plot_code(code: &str) -> Result<String, RuleError> {
+    let code = code.trim();
+    if code.is_empty() || code.chars().count() > PLOT_CODE_MAX_CHARS {
+        return Err(RuleError::invalid(format!(
+            "地块编号不能为空且不超过{PLOT_CODE_MAX_CHARS}个字符"
+        )));
+    }
+    if code.chars().any(char::is_control) {
+        return Err(RuleError::invalid("地块编号不能包含换行、制表符等控制字符"));
+    }
+    Ok(code.to_string())
+}
+
+/// Validates a plot's optional text, its location (位置) or variety (品种),
+/// named by `what`: trimmed, empty means none, at most 64 characters, no control
+/// characters.
+pub fn validate_plot_text(text: Option<&str>, what: &str) -> Result<Option<String>, RuleError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > PLOT_TEXT_MAX_CHARS {
+        return Err(RuleError::invalid(format!(
+            "{what}不能超过{PLOT_TEXT_MAX_CHARS}个字符"
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(RuleError::invalid(format!(
+            "{what}不能包含换行、制表符等控制字符"
+        )));
+    }
+    Ok(Some(text.to_string()))
 }
 
 /// A unit may be saved (or keep its members) only when its total plot area is at
@@ -337,6 +381,36 @@ mod tests {
             "地块面积最多保留2位小数，当前为1.005"
         );
         assert!(validate_plot_area_mu(dec!(1.0100)).is_ok());
+        // Trailing zeros do not count as decimals, and are not kept.
+        assert_eq!(validate_plot_area_mu(dec!(120.500)).unwrap().to_string(), "120.5");
+        assert_eq!(validate_plot_area_mu(dec!(80.00)).unwrap().to_string(), "80");
+    }
+
+    #[test]
+    fn plot_codes_and_texts() {
+        assert_eq!(validate_plot_code("  A1-01-1 ").unwrap(), "A1-01-1");
+        assert_eq!(validate_plot_code(&"地".repeat(32)).unwrap(), "地".repeat(32));
+        for bad in ["", "   ", &"地".repeat(33)] {
+            assert_eq!(
+                validate_plot_code(bad).unwrap_err().to_string(),
+                "地块编号不能为空且不超过32个字符"
+            );
+        }
+        assert!(validate_plot_code("A1\n01").is_err());
+        assert_eq!(validate_plot_text(None, "位置"), Ok(None));
+        assert_eq!(validate_plot_text(Some("  "), "位置"), Ok(None));
+        assert_eq!(
+            validate_plot_text(Some(" 第3条田 "), "位置"),
+            Ok(Some("第3条田".to_string()))
+        );
+        assert!(validate_plot_text(Some(&"田".repeat(64)), "位置").is_ok());
+        assert_eq!(
+            validate_plot_text(Some(&"田".repeat(65)), "品种")
+                .unwrap_err()
+                .to_string(),
+            "品种不能超过64个字符"
+        );
+        assert!(validate_plot_text(Some("新陆\u{7}早"), "品种").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use cotton_domain::RuleError;
 use cotton_domain::identity::{validate_id_number, validate_mobile};
 use cotton_domain::orgs::validate_name;
-use cotton_domain::units::validate_plot_area_mu;
+use cotton_domain::units::{validate_plot_area_mu, validate_plot_code, validate_plot_text};
 use rust_decimal::Decimal;
 
 use crate::SheetRow;
@@ -25,23 +25,22 @@ pub struct RosterLine {
     pub variety: Option<String>,
 }
 
-/// Parses and checks one row (ID number with its check character, mobile,
-/// plot code of 1–32 characters, area in mu).
+/// Parses and checks one row with the roster rules of the domain crate, the
+/// same the one-record edits (`addGrower`, `addPlot`, …) apply: name, ID number
+/// with its check character, mobile, plot code of 1–32 characters, area in mu,
+/// location and variety of at most 64 characters.
 pub fn parse_line(row: &SheetRow) -> Result<RosterLine, RuleError> {
-    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let plot_code = row.cell(3);
-    if plot_code.is_empty() || plot_code.chars().count() > 32 {
-        return Err(RuleError::invalid("地块编号不能为空且不超过32个字符"));
-    }
+    let plot_code = validate_plot_code(row.cell(3))?;
     let area = Decimal::from_str(row.cell(4))
         .map_err(|_| RuleError::invalid(format!("面积“{}”不是有效数字", row.cell(4))))?;
+    let phone = Some(row.cell(2)).filter(|p| !p.is_empty());
     Ok(RosterLine {
         name: validate_name(row.cell(0), "姓名")?,
         id_number: validate_id_number(row.cell(1))?,
-        phone: opt(row.cell(2)).map(|p| validate_mobile(&p)).transpose()?,
-        plot_code: plot_code.to_string(),
-        area_mu: validate_plot_area_mu(area.normalize())?,
-        location: opt(row.cell(5)),
-        variety: opt(row.cell(6)),
+        phone: phone.map(validate_mobile).transpose()?,
+        plot_code,
+        area_mu: validate_plot_area_mu(area)?,
+        location: validate_plot_text(Some(row.cell(5)), "位置")?,
+        variety: validate_plot_text(Some(row.cell(6)), "品种")?,
     })
 }

@@ -128,6 +128,11 @@ pub fn describe(listen: &str) -> String {
         crate::demo_season::DEMO_VERIFIER.0,
         crate::demo_season::DEMO_VERIFIER.1
     ));
+    let bales: Vec<&str> = crate::demo_season::DEMO_UNTRACED_BALES.iter().map(|b| b.0).collect();
+    s.push_str(&format!(
+        "  bales {} (untraced, 六号线) are those of docs/samples/inspections.csv (importInspections as admin)\n",
+        bales.join(", ")
+    ));
     s.push_str(&format!("GraphiQL: http://{listen}/graphql\n"));
     s
 }

@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::rosters::import::{RosterLine, import_line};
 use crate::state::AppState;
 use crate::units::service::{self, NewUnit};
-use cotton_domain::processing::CollectorModel;
+use cotton_domain::processing::{CollectorModel, ProcessingEvent};
 use cotton_domain::units::UnitKind;
 
 pub const DEMO_SEASON: i32 = 2026;
@@ -120,6 +120,13 @@ pub async fn load(state: &AppState) -> AppResult<()> {
 /// The verification account (校验账号) of the demo enterprise qts65001.
 pub const DEMO_VERIFIER: (&str, &str) = ("jiaoyan65001", "Verify2026");
 
+/// Bales (barcode, net kg, moisture %) qts65001's press labelled on 六号线 (VI)
+/// before any card was scanned: the line starts untraced, so they took no part
+/// in tracing. They are the bales of `docs/samples/inspections.csv`, so the
+/// README's inspection import works on a `--demo` server.
+pub const DEMO_UNTRACED_BALES: [(&str, &str, &str); 2] =
+    [("650012026000001", "227.30", "7.9"), ("650012026000002", "226.10", "8.0")];
+
 /// Enterprise qts65001 weighs four growers of the approved unit, prints cards for
 /// three (when a printer plugin is loaded), and has an IV, a V and a VI line.
 async fn ginning(state: &AppState, approved_plots: &[i64]) -> AppResult<()> {
@@ -150,8 +157,23 @@ async fn ginning(state: &AppState, approved_plots: &[i64]) -> AppResult<()> {
     } else {
         tracing::warn!("demo: no printer plugin loaded, so no trace cards were printed");
     }
+    let mut vi = None;
     for (name, model) in [("一号线", CollectorModel::Iv), ("二号线", CollectorModel::V), ("六号线", CollectorModel::Vi)] {
-        crate::lines::create(state, &qts, name, model).await?;
+        let line = crate::lines::create(state, &qts, name, model).await?;
+        if model == CollectorModel::Vi {
+            vi = Some(line);
+        }
+    }
+    let vi = vi.expect("the demo has a VI line");
+    for (i, (barcode, net, moisture)) in DEMO_UNTRACED_BALES.iter().enumerate() {
+        let event = ProcessingEvent::BalePressed {
+            barcode: barcode.to_string(),
+            net_kg: net.parse().expect("a demo weight"),
+            moisture_pct: Some(moisture.parse().expect("a demo moisture")),
+            card_no: None,
+        };
+        let pressed_at = now - chrono::Duration::minutes(3 - i as i64);
+        crate::processing::run_online(state, &vi, event, pressed_at).await?;
     }
     crate::processing::set_verifier(state, &qts, DEMO_VERIFIER.0, DEMO_VERIFIER.1).await
 }

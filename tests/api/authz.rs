@@ -72,6 +72,12 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Mutation", "createOrg", &[Admin, Regiment]),
     ("Mutation", "setSeasonRules", ADMIN),
     ("Mutation", "importRoster", &[Admin, Regiment, Company]),
+    // Roster edits: whoever may import the company's roster (rosters::can_edit_roster).
+    ("Mutation", "addGrower", &[Admin, Regiment, Company]),
+    ("Mutation", "updateGrower", &[Admin, Regiment, Company]),
+    ("Mutation", "addPlot", &[Admin, Regiment, Company]),
+    ("Mutation", "updatePlot", &[Admin, Regiment, Company]),
+    ("Mutation", "removePlot", &[Admin, Regiment, Company]),
     ("Mutation", "createTraceUnit", &[Company, Initiator]),
     ("Mutation", "updateTraceUnit", &[Company, Initiator]),
     ("Mutation", "dissolveTraceUnit", &[Company, Initiator]),
@@ -153,6 +159,8 @@ fn table_covers_exactly_the_schema() {
 struct Fx {
     m: Mill,
     grower: String,
+    /// G1 (company A1) on the roster.
+    g1: String,
     card: String,
     ticket: String,
     vi: String,
@@ -257,6 +265,35 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
             let q = "mutation($c: ID!, $s: Int!, $file: Upload!) { importRoster(companyId: $c, season: $s, file: $file) { __typename } }";
             return srv.upload(tok, q, json!({ "c": t.company_a1, "s": SEASON }), "roster.xlsx", junk()).await;
         }
+        "addGrower" => (
+            "mutation($c: ID!, $i: NewGrowerInput!) { addGrower(companyId: $c, input: $i) { __typename } }".into(),
+            json!({ "c": t.company_a1, "i": { "name": format!("授权测试{n}"), "idNumber": crate::unit_fixtures::id_number(700 + n as u32) } }),
+        ),
+        // G1 keeps their name: nothing changes.
+        "updateGrower" => (
+            "mutation($g: ID!, $n: String) { updateGrower(id: $g, name: $n) { __typename } }".into(),
+            json!({ "g": fx.g1, "n": fx.m.growers[1].name }),
+        ),
+        "addPlot" => (
+            "mutation($g: ID!, $s: Int!, $i: PlotInput!) { addPlot(growerId: $g, season: $s, input: $i) { __typename } }".into(),
+            json!({ "g": fx.g1, "s": SEASON, "i": { "code": format!("AZ-P{n}"), "areaMu": "10" } }),
+        ),
+        // Location only: the plot is in U1, whose area is locked.
+        "updatePlot" => (
+            "mutation($p: ID!, $l: String) { updatePlot(id: $p, location: $l) { __typename } }".into(),
+            json!({ "p": fx.m.plot("A1-01-1"), "l": format!("授权测试田{n}") }),
+        ),
+        // A fresh plot of G1 (added by the admin) for each role to remove.
+        "removePlot" => {
+            let d = srv
+                .ok(
+                    Some(&t.admin),
+                    "mutation($g: ID!, $s: Int!, $i: PlotInput!) { addPlot(growerId: $g, season: $s, input: $i) { id } }",
+                    json!({ "g": fx.g1, "s": SEASON, "i": { "code": format!("AZ-R{n}"), "areaMu": "10" } }),
+                )
+                .await;
+            ("mutation($p: ID!) { removePlot(id: $p) }".into(), json!({ "p": d["addPlot"]["id"] }))
+        }
         "createTraceUnit" => {
             let kind = if r == Initiator { "FREE" } else { "COMPANY" };
             (
@@ -358,7 +395,9 @@ async fn every_field_every_role(backend: Backend) {
     let ticket = s(&ginning::upload(&srv, &qy, &pf::ticket(&m, "AZ-T2", 1, "A1-01-1", "1000", "200")).await["id"]);
     let vi = pf::create_line(&srv, &qy, "授权VI线", "VI").await.id;
     let iv = pf::create_line(&srv, &qy, "授权IV线", "IV").await.id;
-    let fx = Fx { m, grower, card, ticket, vi, iv };
+    let roster = crate::unit_fixtures::growers(&srv, &m.t.admin, &m.t.company_a1, SEASON as i64, Some(m.growers[1].name)).await;
+    let g1 = s(&crate::unit_fixtures::nodes(&roster)[0]["id"]);
+    let fx = Fx { m, grower, g1, card, ticket, vi, iv };
 
     let mut failures = Vec::new();
 

@@ -74,21 +74,21 @@ async fn import_reports_each_row(backend: Backend) {
     let rows = report["rows"].as_array().expect("rows").clone();
     let statuses: Vec<(i64, String)> = rows.iter().map(|r| (r["row"].as_i64().unwrap(), s(&r["status"]))).collect();
     let want: Vec<(i64, String)> = [
-        (2, "created"),
-        (3, "created"),
-        (4, "created"),
-        (5, "failed"),
-        (6, "failed"),
-        (7, "skipped"),
-        (8, "failed"),
-        (9, "failed"),
+        (2, "CREATED"),
+        (3, "CREATED"),
+        (4, "CREATED"),
+        (5, "FAILED"),
+        (6, "FAILED"),
+        (7, "SKIPPED"),
+        (8, "FAILED"),
+        (9, "FAILED"),
     ]
     .into_iter()
     .map(|(r, st)| (r, st.to_string()))
     .collect();
     assert_eq!(statuses, want, "per-row statuses (spreadsheet row numbers); report: {report}");
     assert_eq!(counts(&report), [3, 0, 1, 4], "created/updated/skipped/failed; report: {report}");
-    for r in rows.iter().filter(|r| r["status"] == "failed") {
+    for r in rows.iter().filter(|r| r["status"] == "FAILED") {
         assert!(
             r["message"].as_str().is_some_and(|m| !m.is_empty()),
             "a failed row gives the reason: {r}"
@@ -141,7 +141,7 @@ async fn import_twice_skips_everything(backend: Backend) {
     let second = data(&import(&srv, Some(&t.admin), sheet(&rows)).await)["importCompanyAccounts"].clone();
     assert_eq!(counts(&second), [0, 0, 2, 0], "re-import: all skipped: {second}");
     let statuses: Vec<String> = second["rows"].as_array().unwrap().iter().map(|r| s(&r["status"])).collect();
-    assert_eq!(statuses, ["skipped", "skipped"], "{second}");
+    assert_eq!(statuses, ["SKIPPED", "SKIPPED"], "{second}");
     assert_eq!(srv.all_orgs().await.len(), orgs_before, "re-import creates no org");
     srv.login("lian_a2", "Passw0rd1").await;
     srv.login("lian_b2", &pw).await; // the generated password was not replaced

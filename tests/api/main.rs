@@ -26,6 +26,8 @@ mod orgs;
 mod plugin_crash;
 mod registration;
 mod rosters;
+mod rosters_edit;
+mod demo_sample;
 mod rule_holes;
 mod season;
 mod server;

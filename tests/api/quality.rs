@@ -751,7 +751,7 @@ async fn inspection_import_rows_idempotency_and_premium_rules(backend: Backend) 
     ];
     let rep = import_inspections(&srv, admin, "公检.csv", inspection_csv(&first)).await;
     assert_eq!(counts(&rep), [2, 0, 0, 3], "{rep}");
-    assert_eq!(statuses(&rep), unit_fixtures::st(&[(2, "created"), (3, "created"), (4, "failed"), (5, "failed"), (6, "failed")]));
+    assert_eq!(statuses(&rep), unit_fixtures::st(&[(2, "CREATED"), (3, "CREATED"), (4, "FAILED"), (5, "FAILED"), (6, "FAILED")]));
     for r in &rep["rows"].as_array().unwrap()[2..] {
         assert!(has_cjk(r["message"].as_str().unwrap_or("")), "a failed row says why, in Chinese: {r}");
     }
@@ -781,7 +781,7 @@ async fn inspection_import_rows_idempotency_and_premium_rules(backend: Backend) 
     ];
     let rep = import_inspections(&srv, admin, "公检.xlsx", inspection_xlsx(&second)).await;
     assert_eq!(counts(&rep), [1, 1, 1, 0], "{rep}");
-    assert_eq!(statuses(&rep), unit_fixtures::st(&[(2, "skipped"), (3, "updated"), (4, "created")]));
+    assert_eq!(statuses(&rep), unit_fixtures::st(&[(2, "SKIPPED"), (3, "UPDATED"), (4, "CREATED")]));
     let rep = import_inspections(&srv, admin, "公检.xlsx", inspection_xlsx(&second)).await;
     assert_eq!(counts(&rep), [0, 0, 3, 0], "xlsx re-import: {rep}");
     let insp: BTreeMap<String, Value> = inspections_of(&srv, qy, &a).await.into_iter().collect();

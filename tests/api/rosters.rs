@@ -61,12 +61,12 @@ async fn roster_import_reports_each_row(backend: Backend) {
     ];
     let rep = import_roster(&srv, &t.lian_a1, &t.company_a1, SEASON, &rows).await;
     let want: Vec<(i64, String)> = (2..=13)
-        .map(|r| (r, if r <= 4 { "created" } else { "failed" }.to_string()))
+        .map(|r| (r, if r <= 4 { "CREATED" } else { "FAILED" }.to_string()))
         .collect();
     assert_eq!(row_statuses(&rep), want, "per-row statuses; report: {rep}");
     assert_eq!(counts(&rep), [3, 0, 0, 9], "created/updated/skipped/failed: {rep}");
     for r in rep["rows"].as_array().unwrap() {
-        if r["status"] == "failed" {
+        if r["status"] == "FAILED" {
             let m = r["message"].as_str().unwrap_or("");
             assert!(has_cjk(m), "a failed row gives a Chinese reason: {r}");
         }
@@ -117,7 +117,7 @@ async fn roster_reimport_skips_and_updates(backend: Backend) {
     // The same sheet again: all skipped, no duplicates.
     let rep = import_roster(&srv, &t.lian_a1, &t.company_a1, SEASON, &rows).await;
     assert_eq!(counts(&rep), [0, 0, 3, 0], "re-import: {rep}");
-    assert_eq!(row_statuses(&rep), st(&[(2, "skipped"), (3, "skipped"), (4, "skipped")]));
+    assert_eq!(row_statuses(&rep), st(&[(2, "SKIPPED"), (3, "SKIPPED"), (4, "SKIPPED")]));
     assert_eq!(total(&srv, &t.admin, &t.company_a1, SEASON).await, 2, "no duplicate growers");
     assert_eq!(roster_summary(&srv, &t.admin, &t.company_a1, SEASON).await, before, "no duplicate plots");
 
@@ -138,7 +138,7 @@ async fn roster_reimport_skips_and_updates(backend: Backend) {
     let rep = import_roster(&srv, &t.lian_a1, &t.company_a1, SEASON, &changed).await;
     assert_eq!(
         row_statuses(&rep),
-        st(&[(2, "updated"), (3, "updated"), (4, "skipped"), (5, "created"), (6, "updated")]),
+        st(&[(2, "UPDATED"), (3, "UPDATED"), (4, "SKIPPED"), (5, "CREATED"), (6, "UPDATED")]),
         "{rep}"
     );
     assert_eq!(counts(&rep), [1, 3, 1, 0], "{rep}");
@@ -223,7 +223,7 @@ async fn roster_area_of_plot_in_live_unit_is_locked(backend: Backend) {
     change[0].area = "130".into(); // P-01 in the unit: refused
     change[2].area = "55".into(); // P-03 not in a unit: updated
     let rep = import_roster(&srv, &t.lian_a1, &t.company_a1, SEASON, &change).await;
-    assert_eq!(row_statuses(&rep), st(&[(2, "failed"), (3, "skipped"), (4, "updated")]), "{rep}");
+    assert_eq!(row_statuses(&rep), st(&[(2, "FAILED"), (3, "SKIPPED"), (4, "UPDATED")]), "{rep}");
     assert!(s(&rep["rows"][0]["message"]).contains("P-01"), "the reason names the plot: {rep}");
     let after = plots(&srv, &t.admin, &t.company_a1, SEASON).await;
     assert_eq!(dec(&after["P-01"]["areaMu"]), d("120.5"), "area of a plot in a live unit unchanged");
@@ -235,7 +235,7 @@ async fn roster_area_of_plot_in_live_unit_is_locked(backend: Backend) {
     // Dissolved: the plot is free and its area may change.
     data(&dissolve_resp(&srv, &t.lian_a1, &s(&unit["id"])).await);
     let rep = import_roster(&srv, &t.lian_a1, &t.company_a1, SEASON, &change).await;
-    assert_eq!(row_statuses(&rep), st(&[(2, "updated"), (3, "skipped"), (4, "skipped")]), "{rep}");
+    assert_eq!(row_statuses(&rep), st(&[(2, "UPDATED"), (3, "SKIPPED"), (4, "SKIPPED")]), "{rep}");
     assert_eq!(dec(&plots(&srv, &t.admin, &t.company_a1, SEASON).await["P-01"]["areaMu"]), d("130"));
 }
 

@@ -1,6 +1,6 @@
 //! Bulk company accounts from the Excel sheet regiments fill in (SPEC §2).
 
-use async_graphql::{Context, Object, Result, SimpleObject, Upload};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject, Upload};
 use chrono::Utc;
 use cotton_domain::orgs::{self as rules, OrgKind, Role};
 
@@ -16,11 +16,25 @@ use crate::state::AppState;
 /// fuzz targets).
 pub use cotton_import::company_accounts::COMPANY_ACCOUNTS_HEADER;
 
+/// What an import did with one row.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRowStatus {
+    /// A new record.
+    Created,
+    /// An existing record, changed.
+    Updated,
+    /// Nothing to do: the record exists as the row says (or, for company
+    /// accounts, the account exists).
+    Skipped,
+    /// Refused; `message` says why. Nothing of the row was saved.
+    Failed,
+}
+
 #[derive(SimpleObject, Debug, Clone)]
 pub struct ImportRowResult {
+    /// The spreadsheet row number (row 1 is the header).
     pub row: i32,
-    /// `created`, `updated`, `skipped` or `failed`.
-    pub status: String,
+    pub status: ImportRowStatus,
     pub message: Option<String>,
 }
 
@@ -34,14 +48,14 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    pub fn push(&mut self, row: i32, status: &str, message: Option<String>) {
+    pub fn push(&mut self, row: i32, status: ImportRowStatus, message: Option<String>) {
         match status {
-            "created" => self.created += 1,
-            "updated" => self.updated += 1,
-            "skipped" => self.skipped += 1,
-            _ => self.failed += 1,
+            ImportRowStatus::Created => self.created += 1,
+            ImportRowStatus::Updated => self.updated += 1,
+            ImportRowStatus::Skipped => self.skipped += 1,
+            ImportRowStatus::Failed => self.failed += 1,
         }
-        self.rows.push(ImportRowResult { row, status: status.to_string(), message });
+        self.rows.push(ImportRowResult { row, status, message });
     }
 }
 
@@ -68,14 +82,14 @@ impl ImportMutation {
                 Err(e) if matches!(e, AppError::Database(_) | AppError::Internal(_) | AppError::Unavailable(_)) => {
                     return Err(e.into());
                 }
-                Err(e) => report.push(row.row, "failed", Some(e.message())),
+                Err(e) => report.push(row.row, ImportRowStatus::Failed, Some(e.message())),
             }
         }
         Ok(report)
     }
 }
 
-async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppResult<(&'static str, Option<String>)> {
+async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppResult<(ImportRowStatus, Option<String>)> {
     let line = cotton_import::company_accounts::parse_line(row)?;
     let (regiment_code, company_code, company_name, username) =
         (line.regiment_code.as_str(), line.company_code, line.company_name, line.username);
@@ -88,7 +102,7 @@ async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppR
         .filter(|o| o.kind() == OrgKind::Regiment)
         .ok_or_else(|| AppError::Validation(format!("团场编码 {regiment_code} 不存在")))?;
     if super::find_by_username(conn, &username).await?.is_some() {
-        return Ok(("skipped", Some(format!("账号 {username} 已存在"))));
+        return Ok((ImportRowStatus::Skipped, Some(format!("账号 {username} 已存在"))));
     }
     let company = match crate::orgs::find_by_code(conn, &company_code).await? {
         Some(org) if org.kind() == OrgKind::Company && org.parent_id == Some(regiment.id) => org,
@@ -119,5 +133,5 @@ async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppR
     }
     .insert(conn)
     .await?;
-    Ok(("created", generated.then(|| format!("初始密码：{password}"))))
+    Ok((ImportRowStatus::Created, generated.then(|| format!("初始密码：{password}"))))
 }

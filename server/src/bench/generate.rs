@@ -25,6 +25,7 @@ use super::app;
 use super::plan::{self, BALES_PER_FILE, FILE_RESERVE_PCT, Plan, VI_RESERVE_PCT, stream as st};
 use super::progress::{Phase, PhaseFigure};
 use crate::accounts::NewAccount;
+use crate::accounts::import::ImportRowStatus;
 use crate::auth::{Principal, TokenKeys};
 use crate::cards::CardRow;
 use crate::config::Config;
@@ -407,7 +408,7 @@ impl Gen {
                 let rows = crate::files::read_xlsx(bytes, &crate::rosters::import::ROSTER_HEADER).map_err(app)?;
                 let report = crate::rosters::import::import(&state, &company, plan.season, &rows).await.map_err(app)?;
                 if report.failed > 0 || report.created as usize != rows.len() {
-                    anyhow::bail!("名册导入失败（{}）：{:?}", company.code, report.rows.iter().find(|r| r.status == "failed"));
+                    anyhow::bail!("名册导入失败（{}）：{:?}", company.code, report.rows.iter().find(|r| r.status == ImportRowStatus::Failed));
                 }
                 phase.add(rows.len() as u64);
                 let mut conn = state.db.read().await.map_err(app)?;
@@ -636,7 +637,7 @@ impl Gen {
             };
             conn.commit().await.map_err(|e| app(e.into()))?;
             if report.created as usize != rows.len() {
-                anyhow::bail!("公检数据导入失败：{:?}", report.rows.iter().find(|r| r.status != "created"));
+                anyhow::bail!("公检数据导入失败：{:?}", report.rows.iter().find(|r| r.status != ImportRowStatus::Created));
             }
             phase.add(rows.len() as u64);
         }

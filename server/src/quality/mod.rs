@@ -13,7 +13,7 @@ use cotton_domain::units::UnitKind;
 use cotton_import::inspections::{InspectionLine, parse_line};
 use rust_decimal::Decimal;
 
-use crate::accounts::import::ImportReport;
+use crate::accounts::import::{ImportReport, ImportRowStatus};
 use crate::db::prelude::*;
 use crate::db::schema::{bales, inspections, tickets, trace_cards, trace_units};
 use crate::db::{DbConn, DbPool, Dec};
@@ -117,7 +117,7 @@ async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportR
         let line = match parse_line(row) {
             Ok(l) => l,
             Err(e) => {
-                report.push(row.row, "failed", Some(e.to_string()));
+                report.push(row.row, ImportRowStatus::Failed, Some(e.to_string()));
                 continue;
             }
         };
@@ -125,7 +125,7 @@ async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportR
             bales::table.filter(bales::barcode.eq(&line.barcode)).count().get_result(conn).await?
         });
         if pressed == 0 {
-            report.push(row.row, "failed", Some(format!("条码 {} 未在任何生产线的压包记录中（请先上传加工数据）", line.barcode)));
+            report.push(row.row, ImportRowStatus::Failed, Some(format!("条码 {} 未在任何生产线的压包记录中（请先上传加工数据）", line.barcode)));
             continue;
         }
         let existing: Option<InspectionRow> = db_run!(conn: {
@@ -137,7 +137,7 @@ async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportR
                 .optional()?
         });
         if existing.as_ref().is_some_and(|e| same_as(&line, e)) {
-            report.push(row.row, "skipped", None);
+            report.push(row.row, ImportRowStatus::Skipped, None);
             continue;
         }
         let values = (
@@ -157,13 +157,13 @@ async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportR
                 db_run!(conn: {
                     diesel::update(inspections::table.find(e.id)).set(values).execute(conn).await?;
                 });
-                report.push(row.row, "updated", None);
+                report.push(row.row, ImportRowStatus::Updated, None);
             }
             None => {
                 db_run!(conn: {
                     diesel::insert_into(inspections::table).values(values).execute(conn).await?;
                 });
-                report.push(row.row, "created", None);
+                report.push(row.row, ImportRowStatus::Created, None);
             }
         }
         changed.push(line.barcode.clone());

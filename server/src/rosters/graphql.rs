@@ -1,7 +1,8 @@
-//! `Grower`, `Plot`, `growers` (a Relay connection) and `importRoster`.
+//! `Grower`, `Plot`, `growers` (a Relay connection), `importRoster` and the
+//! one-record edits (`addGrower`, `updateGrower`, `addPlot`, `updatePlot`, `removePlot`).
 
 use crate::graphql::Loader;
-use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use cotton_domain::identity::mask_id_number;
 use cotton_domain::orgs::Role;
 use cotton_domain::season::validate_season;
@@ -188,6 +189,27 @@ impl RosterQuery {
     }
 }
 
+/// A grower to put on a company's roster.
+#[derive(InputObject)]
+pub struct NewGrowerInput {
+    pub name: String,
+    /// 18 characters with the ISO 7064 MOD 11-2 check character.
+    pub id_number: String,
+    /// Mainland mobile; empty or left out: none.
+    pub phone: Option<String>,
+}
+
+/// A plot of a grower for a season.
+#[derive(InputObject)]
+pub struct PlotInput {
+    /// Unique on the company's roster of the season, 1–32 characters.
+    pub code: String,
+    /// Greater than 0, at most 2 decimals.
+    pub area_mu: GqlDecimal,
+    pub location: Option<String>,
+    pub variety: Option<String>,
+}
+
 #[derive(Default)]
 pub struct RosterMutation;
 
@@ -211,5 +233,67 @@ impl RosterMutation {
         let (_, bytes) = crate::files::read_upload(ctx, &file)?;
         let rows = crate::files::read_xlsx(bytes, &super::import::ROSTER_HEADER)?;
         Ok(super::import::import(state, &company, season, &rows).await?)
+    }
+
+    /// Puts a grower on a company's roster (the accounts that may import it).
+    /// An ID number already on a roster is `CONFLICT`.
+    async fn add_grower(&self, ctx: &Context<'_>, company_id: ID, input: NewGrowerInput) -> Result<Grower> {
+        let me = ctx.principal()?;
+        let company_id = parse_id(&company_id, "连队")?;
+        let new = super::edit::NewGrower { name: input.name, id_number: input.id_number, phone: input.phone };
+        Ok(Grower(super::edit::add_grower(ctx.state(), me, company_id, new).await?))
+    }
+
+    /// Changes a grower's name or mobile (left out or null: unchanged; an empty
+    /// phone: none). The ID number never changes.
+    async fn update_grower(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: Option<String>,
+        phone: Option<String>,
+    ) -> Result<Grower> {
+        let me = ctx.principal()?;
+        let id = parse_id(&id, "种植者")?;
+        Ok(Grower(super::edit::update_grower(ctx.state(), me, id, name, phone).await?))
+    }
+
+    /// Adds a plot of a grower for a season. A code already on the company's
+    /// roster of that season is `CONFLICT`.
+    async fn add_plot(&self, ctx: &Context<'_>, grower_id: ID, season: i32, input: PlotInput) -> Result<Plot> {
+        let me = ctx.principal()?;
+        let grower_id = parse_id(&grower_id, "种植者")?;
+        let new = super::edit::NewPlot {
+            code: input.code,
+            area_mu: input.area_mu.0,
+            location: input.location,
+            variety: input.variety,
+        };
+        Ok(Plot(super::edit::add_plot(ctx.state(), me, grower_id, season, new).await?))
+    }
+
+    /// Changes a plot's area, location or variety (left out or null:
+    /// unchanged; an empty location or variety: none). The area of a plot in a
+    /// live trace unit is `UNIT_LOCKED`.
+    async fn update_plot(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        area_mu: Option<GqlDecimal>,
+        location: Option<String>,
+        variety: Option<String>,
+    ) -> Result<Plot> {
+        let me = ctx.principal()?;
+        let id = parse_id(&id, "地块")?;
+        let area = area_mu.map(|a| a.0);
+        Ok(Plot(super::edit::update_plot(ctx.state(), me, id, area, location, variety).await?))
+    }
+
+    /// Takes a plot off the roster: `UNIT_LOCKED` while it is in a live trace
+    /// unit, `CONFLICT` once a unit or a weigh ticket has named it.
+    async fn remove_plot(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let me = ctx.principal()?;
+        let id = parse_id(&id, "地块")?;
+        Ok(super::edit::remove_plot(ctx.state(), me, id).await?)
     }
 }

@@ -3,10 +3,10 @@
 
 use chrono::Utc;
 
-use super::{GrowerRow, PlotRow};
-use crate::accounts::import::ImportReport;
+use super::PlotEdit;
+use crate::accounts::import::{ImportReport, ImportRowStatus};
 use crate::db::prelude::*;
-use crate::db::schema::{growers, plots, unit_plots};
+use crate::db::schema::{growers, plots};
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
 use crate::files::SheetRow;
@@ -35,33 +35,26 @@ pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[She
         match outcome {
             Ok((status, msg)) => report.push(row.row, status, msg),
             Err(e @ (AppError::Database(_) | AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
-            Err(e) => report.push(row.row, "failed", Some(e.message())),
+            Err(e) => report.push(row.row, ImportRowStatus::Failed, Some(e.message())),
         }
     }
     Ok(report)
 }
 
 /// Upserts one roster line: the grower by ID number, the plot by (company, season, code).
+/// The refusals are those of the one-record edits (`rosters::edit`): a grower of
+/// another company, a plot code of another grower, the area of a plot in a live unit.
 pub async fn import_line(
     conn: &mut DbConn,
     company: &OrgRow,
     season: i32,
     line: &RosterLine,
-) -> AppResult<(&'static str, Option<String>)> {
+) -> AppResult<(ImportRowStatus, Option<String>)> {
     let now = Utc::now().naive_utc();
-    let existing: Option<GrowerRow> = db_run!(conn: {
-        growers::table
-            .filter(growers::id_number.eq(&line.id_number))
-            .select(GrowerRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    });
+    let existing = super::grower_by_id_number(conn, &line.id_number).await?;
     let mut changed = false;
     let grower_id = match existing {
-        Some(g) if g.company_id != company.id => {
-            return Err(AppError::Validation(format!("种植者 {} 已在其他连队名册中", line.name)));
-        }
+        Some(g) if g.company_id != company.id => return Err(super::grower_exists(&g, company.id, &line.name)),
         Some(g) => {
             if g.name != line.name || g.phone != line.phone {
                 changed = true;
@@ -88,16 +81,7 @@ pub async fn import_line(
             })
         }
     };
-    let plot: Option<PlotRow> = db_run!(conn: {
-        plots::table
-            .filter(plots::company_id.eq(company.id))
-            .filter(plots::season.eq(season))
-            .filter(plots::code.eq(&line.plot_code))
-            .select(PlotRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    });
+    let plot = super::plot_by_code(conn, company.id, season, &line.plot_code).await?;
     match plot {
         None => {
             let values = (
@@ -114,31 +98,16 @@ pub async fn import_line(
             db_run!(conn: {
                 diesel::insert_into(plots::table).values(values).execute(conn).await?;
             });
-            Ok(("created", None))
+            Ok((ImportRowStatus::Created, None))
         }
-        Some(p) if p.grower_id != grower_id => {
-            Err(AppError::Validation(format!("地块 {} 已登记在其他种植者名下", line.plot_code)))
-        }
+        Some(p) if p.grower_id != grower_id => Err(super::plot_code_taken(&line.plot_code, season, false)),
         Some(p) => {
             let same = p.area_mu.0 == line.area_mu && p.location == line.location && p.variety == line.variety;
             if same {
-                return Ok((if changed { "updated" } else { "skipped" }, None));
+                return Ok((if changed { ImportRowStatus::Updated } else { ImportRowStatus::Skipped }, None));
             }
             if p.area_mu.0 != line.area_mu {
-                let in_unit: i64 = db_run!(conn: {
-                    unit_plots::table
-                        .filter(unit_plots::plot_id.eq(p.id))
-                        .filter(unit_plots::released_at.is_null())
-                        .count()
-                        .get_result(conn)
-                        .await?
-                });
-                if in_unit > 0 {
-                    return Err(AppError::Validation(format!(
-                        "地块 {} 已加入追溯单元，不能修改面积（请先从单元中移除）",
-                        line.plot_code
-                    )));
-                }
+                super::check_plot_editable(conn, &p, PlotEdit::Area).await?;
             }
             db_run!(conn: {
                 diesel::update(plots::table.find(p.id))
@@ -151,7 +120,7 @@ pub async fn import_line(
                     .execute(conn)
                     .await?;
             });
-            Ok(("updated", None))
+            Ok((ImportRowStatus::Updated, None))
         }
     }
 }

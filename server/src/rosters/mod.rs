@@ -1,16 +1,20 @@
 //! Company rosters: growers (ID-checked, masked in responses) and their plots per season.
 
+pub mod edit;
 pub mod graphql;
 pub mod import;
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use cotton_domain::identity::mask_id_number;
 use cotton_domain::orgs::{OrgKind, Role};
+use cotton_domain::units::{APPROVED_MODIFY_MSG, UnitStatus};
+use cotton_domain::RuleError;
 
 use crate::auth::Principal;
 use crate::db::prelude::*;
-use crate::db::schema::{growers, plots, unit_plots};
+use crate::db::schema::{growers, plots, trace_units, unit_plots};
 use crate::db::{DbConn, DbPool, Dec};
 use crate::error::{AppError, AppResult};
 use crate::orgs::OrgRow;
@@ -61,6 +65,114 @@ pub fn can_edit_roster(me: &Principal, company: &OrgRow) -> bool {
         Role::Regiment => me.regiment_id.is_some() && me.regiment_id == company.regiment_id,
         _ => false,
     }
+}
+
+/// The roles that may edit some roster (before any lookup, so that other roles
+/// learn nothing about which records exist).
+pub fn may_edit_rosters(me: &Principal) -> AppResult<()> {
+    match me.role {
+        Role::PlatformAdmin | Role::Company | Role::Regiment => Ok(()),
+        _ => Err(AppError::Forbidden("只有平台、团级单位和连级单位可以修改连队名册".into())),
+    }
+}
+
+/// The grower with this ID number, on whichever roster.
+pub async fn grower_by_id_number(conn: &mut DbConn, id_number: &str) -> AppResult<Option<GrowerRow>> {
+    Ok(db_run!(conn: {
+        growers::table
+            .filter(growers::id_number.eq(id_number))
+            .select(GrowerRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+    }))
+}
+
+/// The plot with this code on a company's roster of a season.
+pub async fn plot_by_code(conn: &mut DbConn, company_id: i64, season: i32, code: &str) -> AppResult<Option<PlotRow>> {
+    Ok(db_run!(conn: {
+        plots::table
+            .filter(plots::company_id.eq(company_id))
+            .filter(plots::season.eq(season))
+            .filter(plots::code.eq(code))
+            .select(PlotRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+    }))
+}
+
+/// A grower already on a roster: `CONFLICT` (the ID number identifies a person
+/// platform-wide; SPEC §3). `name` is the name the caller gave.
+pub fn grower_exists(existing: &GrowerRow, company_id: i64, name: &str) -> AppError {
+    if existing.company_id == company_id {
+        AppError::Conflict(format!(
+            "身份证号 {} 已在本连队名册中（种植者 {}）",
+            mask_id_number(&existing.id_number),
+            existing.name
+        ))
+    } else {
+        AppError::Conflict(format!("种植者 {name} 已在其他连队名册中（身份证号 {}）", mask_id_number(&existing.id_number)))
+    }
+}
+
+/// A plot code taken on the company's roster of the season: `CONFLICT`.
+pub fn plot_code_taken(code: &str, season: i32, same_grower: bool) -> AppError {
+    if same_grower {
+        AppError::Conflict(format!("地块 {code} 已在该种植者 {season} 年度的名册中"))
+    } else {
+        AppError::Conflict(format!("地块 {code} 已登记在其他种植者名下（{season} 年度）"))
+    }
+}
+
+/// What is about to happen to a plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotEdit {
+    /// Its area changes (import or `updatePlot`).
+    Area,
+    /// It leaves the roster (`removePlot`).
+    Remove,
+}
+
+impl PlotEdit {
+    fn label_zh(self) -> &'static str {
+        match self {
+            PlotEdit::Area => "修改面积",
+            PlotEdit::Remove => "删除",
+        }
+    }
+}
+
+/// A plot in a live trace unit (one holding it unreleased: PENDING, REJECTED or
+/// APPROVED) keeps its area and stays on the roster: the unit's area was checked
+/// against the season minimum and is what the regiment reviews, so the plot
+/// leaves the unit first (a recorded modification), which its state may forbid.
+/// `UNIT_LOCKED`, naming the plot, the unit and what to do.
+pub async fn check_plot_editable(conn: &mut DbConn, plot: &PlotRow, edit: PlotEdit) -> AppResult<()> {
+    let holder: Option<(String, String, String, bool)> = db_run!(conn: {
+        unit_plots::table
+            .inner_join(trace_units::table)
+            .filter(unit_plots::plot_id.eq(plot.id))
+            .filter(unit_plots::released_at.is_null())
+            .select((trace_units::code, trace_units::name, trace_units::status, trace_units::processing))
+            .first(conn)
+            .await
+            .optional()?
+    });
+    let Some((unit_code, unit_name, status, processing)) = holder else { return Ok(()) };
+    let what = edit.label_zh();
+    let code = &plot.code;
+    let message = if processing {
+        format!("地块 {code} 所在的追溯单元 {unit_name}（{unit_code}）已开始加工，不能{what}")
+    } else if UnitStatus::parse(&status) == Some(UnitStatus::Approved) {
+        format!(
+            "地块 {code} 所在的追溯单元 {unit_name}（{unit_code}）已审核，不能{what}（{}，再将地块移出该单元）",
+            APPROVED_MODIFY_MSG.trim_start_matches("已审核，")
+        )
+    } else {
+        format!("地块 {code} 已加入追溯单元 {unit_name}（{unit_code}），不能{what}（请先从单元中移除）")
+    };
+    Err(RuleError::UnitLocked(message).into())
 }
 
 pub async fn require_company(conn: &mut DbConn, id: i64) -> AppResult<OrgRow> {
