@@ -276,6 +276,7 @@ fn printer_checks(kit: &mut Kit, printer: Printer) {
                 let mut j = job.clone();
                 j.card.module_type = m;
                 j.card.module_count = if m == ModuleType::Loose { 0 } else { 9999 };
+                j.fill_label();
                 printer.render(&j).map_err(host_err)?;
             }
             let mut j = job.clone();
@@ -285,6 +286,7 @@ fn printer_checks(kit: &mut Kit, printer: Printer) {
             j.card.unit_name = "团".repeat(64);
             j.enterprise_name = "企".repeat(64);
             j.card.lint_yield_pct = None;
+            j.fill_label();
             printer.render(&j).map_err(host_err)?;
             Ok(())
         })(),
