@@ -158,7 +158,7 @@ pub fn c_example(dir: &Path) -> PathBuf {
 }
 
 /// A variant of the kit's bad printer fixtures (`plugins/fixtures/bad_printers.c`:
-/// `NO_CARD_NO`, `IGNORES_COPIES`, `CRASHES`, `WHOLE_SECONDS`), compiled into `dir`.
+/// `NO_CARD_NO`, `IGNORES_COPIES`, `CRASHES`, `WHOLE_SECONDS`, `WRONG_QR`), compiled into `dir`.
 pub fn c_bad_printer(dir: &Path, variant: &str) -> PathBuf {
     let out = dir.join(format!("{}bad_{}{}", std::env::consts::DLL_PREFIX, variant.to_lowercase(), std::env::consts::DLL_SUFFIX));
     cc_shared(&[&workspace_root().join("plugins/fixtures/bad_printers.c")], &out, &[&format!("-DBAD_{variant}")]);

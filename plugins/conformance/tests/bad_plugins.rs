@@ -1,7 +1,8 @@
 //! The kit fails plugins that would fail in production (issue 17 items 6, 7):
 //! the bad printer fixtures (`plugins/fixtures/bad_printers.c`, each the C
 //! example with one defect) fail exactly the check for their defect and pass
-//! the others; a crash is a failed check, not the end of the kit.
+//! the others; a crash is a failed check, not the end of the kit; a QR code
+//! with another payload is caught.
 
 use cotton_plugin_conformance::{Report, build, run};
 
@@ -60,4 +61,12 @@ fn a_plugin_that_reads_only_whole_seconds_is_refused_at_load() {
     assert_eq!(r.checks.len(), 1, "{}", r.render());
     let load = &r.checks[0];
     assert!(!load.ok && load.detail.contains("self-test failed") && load.detail.contains("打印时间格式无效"), "{}", load.detail);
+}
+
+#[test]
+fn a_qr_code_with_another_payload_fails() {
+    let r = report("WRONG_QR");
+    assert_eq!(failed(&r), ["the Code 128 barcode and the QR code carry the card number"], "{}", r.render());
+    let c = r.check("the Code 128 barcode").unwrap();
+    assert!(c.detail.contains("no QR code whose payload is the card number") && c.detail.contains("BD2026000123"), "{}", c.detail);
 }
