@@ -512,7 +512,7 @@ fn barcodes_right(printer: &Printer, job: &PrintJob) -> Option<Result<(), String
         let codes = label::barcodes(format, &info.mime_type, &out.bytes)?.expect("a format the kit reads");
         let card = &job.card.card_no;
         let how = match format {
-            label::Format::Pdf => "decoded from the PDF's drawing",
+            label::Format::Pdf => "decoded from the PDF's drawing, where the kit reads bars and modules drawn as filled rectangles, not images",
             _ => "in the printer commands",
         };
         if !codes.code128.iter().any(|c| c == card) {
