@@ -214,31 +214,32 @@ impl ResolvedPrinter {
         reprint: bool,
         at: DateTime<Utc>,
     ) -> AppResult<RenderedFile> {
-        // The job's weights and percentages carry 2 decimals, as every output does
-        // (the stored value keeps the scale the client typed on SQLite).
-        let q = |d: rust_decimal::Decimal| crate::graphql::scalars::with_scale(d, crate::graphql::scalars::QUANTITY_SCALE);
+        // PrintJob::new rounds the weights and percentages to 2 decimals (the
+        // stored value keeps the scale the client typed on SQLite), computes the
+        // net and fills in the label's title and lines: the same constructor the
+        // conformance kit builds its sample jobs with.
         let tare = ticket.tare_kg.map(|d| d.0).unwrap_or_default();
-        let job = PrintJob {
-            card: PrintCard {
+        let job = PrintJob::new(
+            PrintCard {
                 card_no: card.card_no.clone(),
                 season: card.season,
                 ticket_no: ticket.ticket_no.clone(),
                 grower_name: grower_name.to_string(),
                 unit_name: unit_name.to_string(),
-                gross_kg: q(ticket.gross_kg.0),
-                tare_kg: q(tare),
-                net_kg: q(ticket.gross_kg.0 - tare),
-                lint_yield_pct: ticket.lint_yield_pct.map(|d| q(d.0)),
-                target_lint_kg: q(card.target_lint_kg.0),
+                gross_kg: ticket.gross_kg.0,
+                tare_kg: tare,
+                net_kg: ticket.gross_kg.0 - tare,
+                lint_yield_pct: ticket.lint_yield_pct.map(|d| d.0),
+                target_lint_kg: card.target_lint_kg.0,
                 processable_bales: card.processable_bales.max(0) as u32,
                 module_type: module_type_of(card),
                 module_count: card.module_count.max(0) as u32,
             },
-            enterprise_name: enterprise_name.to_string(),
+            enterprise_name.to_string(),
             copies,
             reprint,
-            printed_at: at,
-        };
+            at,
+        );
         let out = self.printer.render(&job).map_err(AppError::from)?;
         Ok(RenderedFile { file_name: out.file_name, mime_type: out.mime_type, bytes: out.bytes })
     }

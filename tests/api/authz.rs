@@ -63,6 +63,7 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Query", "lintAssociation", ENTERPRISE),
     ("Query", "enterpriseReportXlsx", ENTERPRISE),
     ("Query", "plugins", SIGNED_IN),
+    ("Query", "refusedPlugins", ADMIN), // paths and reasons describe the server
     ("Query", "devSmsCodes", PUBLIC), // --dev/--demo only; FORBIDDEN to all otherwise
     // ---- Mutation
     ("Mutation", "login", PUBLIC),
@@ -113,6 +114,7 @@ fn schema_fields() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut current: Option<String> = None;
     let mut in_doc = false;
+    let mut args_depth = 0i32;
     for line in sdl.lines() {
         let t = line.trim();
         if in_doc {
@@ -134,9 +136,12 @@ fn schema_fields() -> BTreeSet<(String, String)> {
         }
         if let Some(ty) = &current {
             let name: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            if !name.is_empty() && t[name.len()..].trim_start().starts_with(['(', ':']) {
+            // A field's arguments may span lines (when one is documented): only
+            // names outside parentheses are fields.
+            if args_depth == 0 && !name.is_empty() && t[name.len()..].trim_start().starts_with(['(', ':']) {
                 out.insert((ty.clone(), name));
             }
+            args_depth += t.matches('(').count() as i32 - t.matches(')').count() as i32;
         }
     }
     out
@@ -241,6 +246,7 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
             (format!("query($s: Int!) {{ {field}(season: $s) {{ __typename }} }}"), json!({ "s": SEASON }))
         }
         "plugins" => ("{ plugins { __typename } }".into(), json!({})),
+        "refusedPlugins" => ("{ refusedPlugins { path reason } }".into(), json!({})),
         "devSmsCodes" => ("query($p: String!) { devSmsCodes(phone: $p) }".into(), json!({ "p": fx.m.phone(1) })),
 
         "login" => (LOGIN.into(), json!({ "u": "lian_b1", "p": PW })),

@@ -24,6 +24,7 @@ mod masking;
 mod lines;
 mod orgs;
 mod plugin_crash;
+mod plugin_jobs;
 mod registration;
 mod rosters;
 mod rosters_edit;

@@ -37,6 +37,52 @@
 /**
  * Printer operation: render a label. Input JSON (`PrintJob`); output the bytes to
  * send to the printer (or the PDF file).
+ *
+ * PrintJob fields (wire version 1): UTF-8 JSON, camelCase keys, in any order;
+ * ignore keys you do not know (fields are added without a version bump).
+ * "always" = the host always sends the key; decimals are JSON strings with
+ * exactly 2 decimals, never numbers.
+ *
+ * ```text
+ *  key                type      present    meaning
+ *  card               object    always     the trace card, keys below
+ *  enterpriseName     string    always     the ginning enterprise that prints (1-64 chars)
+ *  copies             integer   always     1-100: print the label this many times
+ *  reprint            boolean   may be     true on a reprint (补打); absent = false
+ *                               absent
+ *  printedAt          string    always     RFC 3339 UTC with 0 to 9 decimals of the second,
+ *                                          usually 9: "2026-10-02T08:00:00.123456789Z"
+ *  title              string    always     the title to print: "棉花质量追溯卡", on a reprint
+ *                                          "棉花质量追溯卡（补打）" (hosts before this field
+ *                                          existed sent none)
+ *  lines              array     always     the text lines to print, in order, each an object:
+ *    label            string    always       the caption, e.g. "种植者" (1-32 chars)
+ *    value            string    always       its value, e.g. "张三丰" (1-256 chars);
+ *                                          print each as label + "：" + value. The first line
+ *                                          is always "追溯卡号" with the card number, which
+ *                                          may stand under the barcode without its caption
+ *
+ *  card:
+ *  cardNo             string    always     "TC" + 13 digits, Damm check digit. Print it as a
+ *                                          Code 128 barcode and as a QR code whose payload is
+ *                                          exactly this string
+ *  season             integer   always     e.g. 2026
+ *  ticketNo           string    always     the weigh ticket, 1-32 visible ASCII characters
+ *  growerName         string    always     1-64 chars
+ *  unitName           string    always     the trace unit, 1-64 chars
+ *  grossKg            string    always     decimal kg, e.g. "12500.00"
+ *  tareKg             string    always     decimal kg
+ *  netKg              string    always     decimal kg, = grossKg - tareKg
+ *  lintYieldPct       string    may be     decimal %, e.g. "38.50"; absent when unknown
+ *                               absent
+ *  targetLintKg       string    always     decimal kg of lint the card stands for
+ *  processableBales   integer   always     bales that lint makes
+ *  moduleType         string    always     "ROUND_MODULE", "RECTANGULAR_MODULE" or "LOOSE"
+ *  moduleCount        integer   always     0-10000
+ * ```
+ *
+ * A plugin refuses a job that is not such an object, or whose card number,
+ * copies or names break these rules, with `COTTON_STATUS_INVALID_INPUT`.
  */
 #define COTTON_OP_RENDER 100
 

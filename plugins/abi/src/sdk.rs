@@ -127,8 +127,12 @@ pub fn dispatch_printer<T: PrinterDriver>(d: &T, meta: &Meta, op: u32, input: &[
     match op {
         COTTON_OP_DESCRIBE => to_json(&describe(meta, Some(d.info()), None)),
         COTTON_OP_RENDER => {
-            let job: PrintJob = parse_json(input, "打印请求")?;
+            let mut job: PrintJob = parse_json(input, "打印请求")?;
             job.validate()?;
+            // A host from before the ready lines: the same lines, made here.
+            if job.lines.is_empty() {
+                job.fill_label();
+            }
             d.render(&job)
         }
         _ => Err(DriverError::Unsupported(format!("打印机插件不支持操作{op}"))),

@@ -156,3 +156,19 @@ pub fn c_example(dir: &Path) -> PathBuf {
     cc_shared(&[&src], &out, &[]);
     out
 }
+
+/// A variant of the kit's bad printer fixtures (`plugins/fixtures/bad_printers.c`:
+/// `NO_CARD_NO`, `IGNORES_COPIES`, `CRASHES`, `WHOLE_SECONDS`, `WRONG_QR`), compiled into `dir`.
+pub fn c_bad_printer(dir: &Path, variant: &str) -> PathBuf {
+    let out = dir.join(format!("{}bad_{}{}", std::env::consts::DLL_PREFIX, variant.to_lowercase(), std::env::consts::DLL_SUFFIX));
+    cc_shared(&[&workspace_root().join("plugins/fixtures/bad_printers.c")], &out, &[&format!("-DBAD_{variant}")]);
+    out
+}
+
+/// The C example as it was before print jobs carried the label lines
+/// (`plugins/fixtures/legacy_text_printer.c`, model `LEGACY`), compiled into `dir`.
+pub fn c_legacy_example(dir: &Path) -> PathBuf {
+    let out = dir.join(format!("{}cotton_legacy_text_printer{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX));
+    cc_shared(&[&workspace_root().join("plugins/fixtures/legacy_text_printer.c")], &out, &[]);
+    out
+}

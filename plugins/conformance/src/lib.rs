@@ -1,22 +1,37 @@
 //! Conformance test kit for Cotton Trace driver plugins.
 //!
-//! A vendor runs it against their shared library:
+//! A vendor runs the standalone binary against their shared library (no Rust
+//! toolchain or workspace needed):
 //!
 //! ```sh
-//! cargo run -p cotton-plugin-conformance -- path/to/libacme_printer.so
+//! cotton-plugin-conformance path/to/libacme_printer.so
 //! ```
 //!
-//! or calls [`run`] from a test. It loads the library exactly as the server
-//! does (ABI handshake, `DESCRIBE`, load-time self-test), then checks:
+//! or calls [`run`] from a test. Like the server, it loads the library in a
+//! **driver-host child process** (the kit's own executable started as
+//! `cotton-plugin-conformance driver-host`), with the server's loader and
+//! every load-time check (ABI handshake, `DESCRIBE`, self-test); a plugin that
+//! segfaults, aborts or hangs fails the check it was in (the next call gets a
+//! fresh child) and the closing check "no call crashed the plugin's process",
+//! instead of taking the kit down. Then it checks:
 //!
 //! - **every kind**: an unknown operation answers `UNSUPPORTED`; empty input,
 //!   random bytes, malformed and wrongly shaped JSON, deeply nested JSON and
-//!   truncated input answer `INVALID_INPUT` (never OK, never a panic); calls
+//!   truncated input answer `INVALID_INPUT` (never OK, never a crash); calls
 //!   from several threads in turn; a thousand calls in a row;
-//! - **printers**: the sample label renders, deterministically; every module
-//!   type, 100 copies and 64-character Chinese names render; invalid jobs
-//!   (0 or 101 copies, a card number with a wrong check digit, an empty grower)
-//!   are refused;
+//! - **printers**, on sample jobs built exactly as the server builds them
+//!   ([`cotton_plugin_abi::wire::PrintJob::new`]: 2-decimal weights, the
+//!   server clock's nanoseconds, the ready label lines): the sample label
+//!   renders, deterministically; every module type, 100 copies, a reprint,
+//!   64-character Chinese names and print times with 0, 3, 6 and 9 decimals of
+//!   the second render; the output carries the card number, the title and
+//!   every label line the host sent (a PDF's text must be extractable);
+//!   `copies` is honoured (a PDF has one page per copy; other outputs repeat
+//!   the label or change only the copies count); the Code 128 barcode and the
+//!   QR code carry the card number (read from ZPL and TSPL commands, decoded
+//!   from a PDF's vector drawing; other formats are skipped); invalid jobs
+//!   (0 or 101 copies, a card number with a wrong check digit, an empty
+//!   grower) are refused;
 //! - **collectors**: exports of 0, 1, 3 and 2000 cards and an upload with every
 //!   record kind round-trip exactly; a scan of the model's maximum number of
 //!   cards passes and one more is refused; every truncation of a payload is
@@ -25,21 +40,39 @@
 //!   tampered one is refused with `BAD_FILE`.
 
 pub mod build;
+pub mod label;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use cotton_plugin_abi::ffi::*;
 use cotton_plugin_abi::wire::*;
 use cotton_plugin_host::loader::CallFailure;
 use cotton_plugin_host::signing::SigningKey;
-use cotton_plugin_host::{Collector, HostError, LoadedPlugin, PluginInfo, Printer, samples};
+use cotton_plugin_host::{Collector, HostError, Isolation, LoadedPlugin, PluginInfo, Printer, ProcessConfig, samples};
+
+/// The hidden argument that makes the kit's executable a driver host:
+/// `cotton-plugin-conformance driver-host` serves one plugin on its stdin /
+/// stdout ([`cotton_plugin_host::driver_host::child_main`]).
+pub const DRIVER_HOST_ARG: &str = "driver-host";
+
+/// The kit's default deadline of one plugin call (and of starting the child
+/// and loading the library): a call over it counts as a hang.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The executable's file name.
+pub const BINARY_NAME: &str = "cotton-plugin-conformance";
 
 /// One check and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub name: String,
+    /// Passed (or skipped).
     pub ok: bool,
+    /// Not applicable to this plugin (e.g. barcodes of an output format the kit
+    /// cannot read); `ok` is then true and `detail` says why.
+    pub skipped: bool,
     pub detail: String,
 }
 
@@ -49,6 +82,8 @@ pub struct Report {
     pub path: String,
     pub plugin: Option<PluginInfo>,
     pub checks: Vec<Check>,
+    /// `process` (a driver-host child) or `inprocess`.
+    pub isolation: &'static str,
 }
 
 impl Report {
@@ -62,10 +97,18 @@ impl Report {
         self.checks.iter().filter(|c| !c.ok).collect()
     }
 
+    /// The check of that name, if it ran.
+    pub fn check(&self, name_starts_with: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name.starts_with(name_starts_with))
+    }
+
     /// A human-readable report, one line per check and a closing line
-    /// `N passed, N failed`.
+    /// `N passed, N failed` (`, N skipped` when some were).
     pub fn render(&self) -> String {
-        let mut s = format!("conformance of {}\n", self.path);
+        let mut s = format!("conformance of {} (plugin runs {})\n", self.path, match self.isolation {
+            "process" => "in a driver-host child process",
+            _ => "in this process",
+        });
         if let Some(p) = &self.plugin {
             s.push_str(&format!(
                 "  plugin {} {} model {} version {} (ABI {}, wire {})\n",
@@ -78,50 +121,152 @@ impl Report {
             ));
         }
         for c in &self.checks {
-            s.push_str(&format!("  {} {}", if c.ok { "PASS" } else { "FAIL" }, c.name));
+            let tag = match (c.ok, c.skipped) {
+                (_, true) => "SKIP",
+                (true, false) => "PASS",
+                (false, false) => "FAIL",
+            };
+            s.push_str(&format!("  {tag} {}", c.name));
             if !c.detail.is_empty() {
                 s.push_str(&format!(": {}", c.detail));
             }
             s.push('\n');
         }
         let failed = self.checks.iter().filter(|c| !c.ok).count();
-        s.push_str(&format!("{} passed, {} failed\n", self.checks.len() - failed, failed));
+        let skipped = self.checks.iter().filter(|c| c.skipped).count();
+        s.push_str(&format!("{} passed, {} failed", self.checks.len() - failed - skipped, failed));
+        if skipped > 0 {
+            s.push_str(&format!(", {skipped} skipped"));
+        }
+        s.push('\n');
         s
     }
 }
 
 struct Kit {
     checks: Vec<Check>,
+    plugin: Option<Arc<LoadedPlugin>>,
+    /// Calls that had lost their child when the previous check was recorded.
+    losses_seen: u64,
 }
 
 impl Kit {
+    /// Records a check. A check during which a call lost the plugin's child
+    /// process (crash, hang, protocol breach) fails, whatever its result.
     fn check(&mut self, name: &str, result: Result<(), String>) {
         let (ok, detail) = match result {
             Ok(()) => (true, String::new()),
             Err(d) => (false, d),
         };
-        self.checks.push(Check { name: name.to_string(), ok, detail });
+        let (losses, last) = self.plugin.as_ref().map(|p| p.losses()).unwrap_or((0, None));
+        let (ok, detail) = if losses > self.losses_seen {
+            let n = losses - self.losses_seen;
+            let crash = format!("the plugin's process crashed or hung during this check ({n} time(s); last: {})", last.unwrap_or_default());
+            (false, if detail.is_empty() { crash } else { format!("{crash}; {detail}") })
+        } else {
+            (ok, detail)
+        };
+        self.losses_seen = losses;
+        self.checks.push(Check { name: name.to_string(), ok, skipped: false, detail });
+    }
+
+    fn skip(&mut self, name: &str, why: &str) {
+        self.checks.push(Check { name: name.to_string(), ok: true, skipped: true, detail: why.to_string() });
     }
 }
 
-/// Runs the kit against the library at `path`.
+/// Plugins in driver-host children started as `program driver-host`, each
+/// call with `timeout`. `program` must serve
+/// [`cotton_plugin_host::driver_host::child_main`] for that argument, as the
+/// kit's binary does.
+pub fn driver_host(program: impl Into<PathBuf>, timeout: Duration) -> Isolation {
+    let mut config = ProcessConfig::new(program, &[DRIVER_HOST_ARG]);
+    config.timeout = timeout;
+    Isolation::Process(Arc::new(config))
+}
+
+/// The kit's binary to use as driver host: `$COTTON_CONFORMANCE_DRIVER_HOST`;
+/// else the running executable when it is the kit; else a
+/// `cotton-plugin-conformance` next to the running executable or one folder
+/// up (where cargo puts it for the kit's own tests).
+pub fn find_driver_host() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("COTTON_CONFORMANCE_DRIVER_HOST") {
+        return Some(p.into());
+    }
+    let name = format!("{BINARY_NAME}{}", std::env::consts::EXE_SUFFIX);
+    let exe = std::env::current_exe().ok()?;
+    if exe.file_name().is_some_and(|n| n == name.as_str()) {
+        return Some(exe);
+    }
+    exe.parent()?.ancestors().take(2).map(|d| d.join(&name)).find(|p| p.is_file())
+}
+
+/// Runs the kit against the library at `path`, the plugin in a driver-host
+/// child ([`find_driver_host`], [`DEFAULT_TIMEOUT`]). Without a driver host
+/// the report fails with one check saying so.
 pub fn run(path: &Path) -> Report {
-    let mut kit = Kit { checks: Vec::new() };
-    let loaded = LoadedPlugin::load(path);
+    match find_driver_host() {
+        Some(program) => run_with(path, &driver_host(program, DEFAULT_TIMEOUT)),
+        None => Report {
+            path: path.display().to_string(),
+            plugin: None,
+            checks: vec![Check {
+                name: "starts the driver host".into(),
+                ok: false,
+                skipped: false,
+                detail: format!("no `{BINARY_NAME}` executable found to run the plugin in (set COTTON_CONFORMANCE_DRIVER_HOST)"),
+            }],
+            isolation: "process",
+        },
+    }
+}
+
+/// Runs the kit against the library at `path`, the plugin where `isolation`
+/// says.
+pub fn run_with(path: &Path, isolation: &Isolation) -> Report {
+    let mut kit = Kit { checks: Vec::new(), plugin: None, losses_seen: 0 };
+    // dlopen looks a bare file name up in the library path, not here.
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let loaded = if !absolute.is_file() {
+        Err(format!("no such file: {}", absolute.display()))
+    } else {
+        match isolation {
+            Isolation::InProcess => LoadedPlugin::load(&absolute),
+            Isolation::Process(config) => LoadedPlugin::load_isolated(&absolute, config.clone()),
+        }
+    };
     kit.check(
-        "loads (entry point, ABI version, table, DESCRIBE, self-test)",
+        "loads (entry point, ABI version, table, DESCRIBE, self-test on the sample job)",
         loaded.as_ref().map(|_| ()).map_err(Clone::clone),
     );
+    let report = |kit: Kit, plugin: Option<PluginInfo>| Report {
+        path: path.display().to_string(),
+        plugin,
+        checks: kit.checks,
+        isolation: isolation.name(),
+    };
     let plugin = match loaded {
         Ok(p) => Arc::new(p),
-        Err(_) => return Report { path: path.display().to_string(), plugin: None, checks: kit.checks },
+        Err(_) => return report(kit, None),
     };
+    kit.plugin = Some(plugin.clone());
     common_checks(&mut kit, &plugin);
     match plugin.info().kind {
         PluginKind::Printer => printer_checks(&mut kit, Printer::new(plugin.clone()).expect("a printer")),
         PluginKind::Collector => collector_checks(&mut kit, Collector::new(plugin.clone()).expect("a collector")),
     }
-    Report { path: path.display().to_string(), plugin: Some(plugin.info().clone()), checks: kit.checks }
+    let name = "no call crashed or hung the plugin's process";
+    match plugin.losses() {
+        _ if !plugin.is_isolated() => kit.skip(name, "the plugin ran in this process (a crash would have ended the kit)"),
+        (0, _) => kit.check(name, Ok(())),
+        (n, last) => {
+            let detail = format!("{n} call(s) lost the driver-host child; last: {}", last.unwrap_or_default());
+            // Already counted against the checks they happened in.
+            kit.checks.push(Check { name: name.into(), ok: false, skipped: false, detail });
+        }
+    }
+    let info = plugin.info().clone();
+    report(kit, Some(info))
 }
 
 /// A small deterministic generator for random inputs.
@@ -253,6 +398,136 @@ fn host_err(e: HostError) -> String {
     format!("{} ({})", e, e.code())
 }
 
+/// `s` without white space (labels break and space text as they like).
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The card number, the title and every line's caption and value appear in
+/// the label's text.
+fn label_text_complete(printer: &Printer, job: &PrintJob) -> Result<(), String> {
+    let out = printer.render(job).map_err(host_err)?;
+    let info = printer.output_type();
+    let format = label::format_of(&info.mime_type, &info.file_extension);
+    let text = label::text_of(format, &info.mime_type, &out.bytes)?;
+    let text = squeeze(&text);
+    if format == label::Format::Pdf && text.is_empty() {
+        return Err("no text can be extracted from the PDF: write the text with fonts that map to Unicode (ToUnicode), not as outlines or images".into());
+    }
+    let mut wanted = vec![("the card number", job.card.card_no.clone()), ("the title", job.title.clone())];
+    for (i, l) in job.lines.iter().enumerate() {
+        // The first line is the card number, which a label may show as the
+        // barcode's text without its caption.
+        if i > 0 {
+            wanted.push(("a line's caption", l.label.clone()));
+        }
+        wanted.push(("a line's value", l.value.clone()));
+    }
+    let missing: Vec<String> =
+        wanted.iter().filter(|(_, w)| !text.contains(&squeeze(w))).map(|(what, w)| format!("{what} “{w}”")).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let decoded = match format {
+        label::Format::Pdf => "the PDF's extracted text",
+        _ => "the output (decoded with its MIME type's charset, UTF-8 when none)",
+    };
+    Err(format!("{decoded} lacks {}", missing.join(", ")))
+}
+
+/// The span where `a` and `b` differ (after their common prefix and suffix).
+fn differing<'a>(a: &'a [u8], b: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let max_suf = a.len().min(b.len()) - pre;
+    let suf = a.iter().rev().zip(b.iter().rev()).take(max_suf).take_while(|(x, y)| x == y).count();
+    (&a[pre..a.len() - suf], &b[pre..b.len() - suf])
+}
+
+fn occurrences(hay: &[u8], needle: &[u8]) -> usize {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return 0;
+    }
+    hay.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// `copies` is honoured: a PDF has one page per copy; another output either
+/// repeats the label (the card number appears `n` times as often) or differs
+/// from the one-copy output only in the copies count (`1` → `n`, as text or
+/// as a byte), as a printer command such as ZPL's `^PQ` or TSPL's `PRINT`.
+fn copies_honoured(printer: &Printer, job: &PrintJob) -> Result<(), String> {
+    const N: u32 = 7;
+    let mut one = job.clone();
+    one.copies = 1;
+    let mut many = job.clone();
+    many.copies = N;
+    let a = printer.render(&one).map_err(host_err)?.bytes;
+    let b = printer.render(&many).map_err(host_err)?.bytes;
+    let info = printer.output_type();
+    if label::format_of(&info.mime_type, &info.file_extension) == label::Format::Pdf {
+        let (pa, pb) = (label::pdf_pages(&a)?, label::pdf_pages(&b)?);
+        return if (pa, pb) == (1, N as usize) {
+            Ok(())
+        } else {
+            Err(format!("a PDF needs one page per copy: 1 copy gave {pa} page(s), {N} copies gave {pb}"))
+        };
+    }
+    if a == b {
+        return Err(format!("{N} copies gave exactly the output of 1 copy: `copies` is ignored"));
+    }
+    if b == a.repeat(N as usize) {
+        return Ok(());
+    }
+    // Repeated labels: the card number (or the title) appears N times as often.
+    let format = label::format_of(&info.mime_type, &info.file_extension);
+    let (ta, tb) = (label::text_of(format, &info.mime_type, &a)?, label::text_of(format, &info.mime_type, &b)?);
+    let times = |t: &str, what: &str| occurrences(t.as_bytes(), what.as_bytes());
+    let (ca, cb) = (times(&ta, &job.card.card_no), times(&tb, &job.card.card_no));
+    let (ha, hb) = (times(&ta, &job.title), times(&tb, &job.title));
+    if (ca > 0 && cb == ca * N as usize) || (ha > 0 && hb == ha * N as usize) {
+        return Ok(());
+    }
+    let (da, db) = differing(&a, &b);
+    let count_only = (da == b"1" && db == N.to_string().as_bytes()) || (da == [1u8] && db == [N as u8]);
+    if count_only {
+        return Ok(());
+    }
+    Err(format!(
+        "{N} copies neither repeat the label {N} times (the card number appears {ca} time(s) for 1 copy, {cb} for {N}) \
+         nor change only the copies count (the outputs differ in {:?} → {:?})",
+        String::from_utf8_lossy(&da[..da.len().min(40)]),
+        String::from_utf8_lossy(&db[..db.len().min(40)])
+    ))
+}
+
+/// The Code 128 barcode and the QR code carry exactly the card number; `None`
+/// when the kit cannot read the output's barcodes.
+fn barcodes_right(printer: &Printer, job: &PrintJob) -> Option<Result<(), String>> {
+    let info = printer.output_type();
+    let format = label::format_of(&info.mime_type, &info.file_extension);
+    if format == label::Format::Other {
+        return None;
+    }
+    Some((|| {
+        let out = printer.render(job).map_err(host_err)?;
+        let codes = label::barcodes(format, &info.mime_type, &out.bytes)?.expect("a format the kit reads");
+        let card = &job.card.card_no;
+        let how = match format {
+            label::Format::Pdf => "decoded from the PDF's drawing, where the kit reads bars and modules drawn as filled rectangles, not images",
+            _ => "in the printer commands",
+        };
+        if !codes.code128.iter().any(|c| c == card) {
+            return Err(format!("no Code 128 barcode of the card number {card} ({how}: {:?})", codes.code128));
+        }
+        if !codes.qr.iter().any(|c| c == card) {
+            return Err(format!("no QR code whose payload is the card number {card} ({how}: {:?})", codes.qr));
+        }
+        if let Some(other) = codes.code128.iter().chain(&codes.qr).find(|c| *c != card) {
+            return Err(format!("a barcode carries {other:?}, not the card number {card}"));
+        }
+        Ok(())
+    })())
+}
+
 fn printer_checks(kit: &mut Kit, printer: Printer) {
     let job = samples::print_job();
     kit.check(
@@ -270,12 +545,30 @@ fn printer_checks(kit: &mut Kit, printer: Printer) {
         })(),
     );
     kit.check(
+        "the label shows the card number, the title and every line the host sent",
+        label_text_complete(&printer, &job).and_then(|()| {
+            let mut reprint = job.clone();
+            reprint.reprint = true;
+            reprint.fill_label();
+            label_text_complete(&printer, &reprint).map_err(|e| format!("a reprint: {e}"))
+        }),
+    );
+    kit.check("copies is honoured", copies_honoured(&printer, &job));
+    match barcodes_right(&printer, &job) {
+        Some(result) => kit.check("the Code 128 barcode and the QR code carry the card number", result),
+        None => kit.skip(
+            "the Code 128 barcode and the QR code carry the card number",
+            &format!("the kit reads barcodes of ZPL, TSPL and PDF, not {}: scan a printed label", printer.output_type().mime_type),
+        ),
+    }
+    kit.check(
         "renders every module type, 100 copies, a reprint and 64-character names",
         (|| {
             for m in ModuleType::ALL {
                 let mut j = job.clone();
                 j.card.module_type = m;
                 j.card.module_count = if m == ModuleType::Loose { 0 } else { 9999 };
+                j.fill_label();
                 printer.render(&j).map_err(host_err)?;
             }
             let mut j = job.clone();
@@ -285,9 +578,19 @@ fn printer_checks(kit: &mut Kit, printer: Printer) {
             j.card.unit_name = "团".repeat(64);
             j.enterprise_name = "企".repeat(64);
             j.card.lint_yield_pct = None;
+            j.fill_label();
             printer.render(&j).map_err(host_err)?;
             Ok(())
         })(),
+    );
+    kit.check(
+        "renders print times with 0, 3, 6 and 9 decimals of the second (the server's clock)",
+        [0i64, 123_000_000, 123_456_000, 123_456_789].into_iter().try_for_each(|nanos| {
+            let mut j = job.clone();
+            j.printed_at = samples::at(0) + chrono::Duration::nanoseconds(nanos);
+            let sent = serde_json::to_value(&j).expect("json")["printedAt"].clone();
+            printer.render(&j).map(|_| ()).map_err(|e| format!("printedAt {sent}: {}", host_err(e)))
+        }),
     );
     let plugin = printer.plugin();
     let mut invalid: Vec<(&str, PrintJob)> = Vec::new();
@@ -300,6 +603,7 @@ fn printer_checks(kit: &mut Kit, printer: Printer) {
     let mut j = job.clone();
     let last = j.card.card_no.pop().expect("digit");
     j.card.card_no.push(if last == '9' { '0' } else { char::from(last as u8 + 1) });
+    j.fill_label();
     invalid.push(("a card number with a wrong check digit", j));
     let mut j = job.clone();
     j.card.grower_name.clear();

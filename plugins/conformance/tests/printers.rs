@@ -148,6 +148,7 @@ fn pdf_opens_and_its_text_has_the_card_and_the_chinese_grower() {
     // Reprints say so.
     let mut reprint = job.clone();
     reprint.reprint = true;
+    reprint.fill_label();
     let r = printer("cotton-printer-pdf").render(&reprint).unwrap();
     let doc = lopdf::Document::load_mem(&r.bytes).unwrap();
     assert!(doc.extract_text(&[1]).unwrap().contains("补打"));

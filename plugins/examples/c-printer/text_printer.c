@@ -5,13 +5,15 @@
  *   - export `cotton_plugin_entry`, returning a static table (ABI version 1);
  *   - answer DESCRIBE with JSON that matches the table;
  *   - RENDER: read the JSON print job, refuse anything malformed or invalid
- *     with COTTON_STATUS_INVALID_INPUT and a message, never crash;
+ *     with COTTON_STATUS_INVALID_INPUT and a message, never crash; print the
+ *     label the host sends ready to print (`title`, then every entry of
+ *     `lines` as `label：value`), `copies` times;
  *   - hand every result back in a malloc'd buffer that `free_buf` frees;
  *   - answer any other operation with COTTON_STATUS_UNSUPPORTED.
  *
  * Build:  cc -shared -fPIC -std=c99 -Wall -Wextra -I ../../abi/include \
  *            text_printer.c -o libcotton_text_printer.so
- * Check:  cargo run -p cotton-plugin-conformance -- ./libcotton_text_printer.so
+ * Check:  cotton-plugin-conformance ./libcotton_text_printer.so
  *
  * It keeps no state, so it is trivially safe to call from any thread.
  */
@@ -240,13 +242,71 @@ static const char DESCRIBE[] =
     "\"version\":\"1.0.0\",\"description\":\"纯文本标签（C示例插件）\","
     "\"printer\":{\"output\":{\"mimeType\":\"text/plain; charset=utf-8\",\"fileExtension\":\"txt\"}}}";
 
+/* A growing output buffer; `failed` once an allocation failed. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int failed;
+} Out;
+
+static void put(Out *o, const char *s, size_t n) {
+    if (o->failed) return;
+    if (o->len + n > o->cap) {
+        size_t cap = o->cap ? o->cap : 256;
+        char *p;
+        while (cap < o->len + n) cap *= 2;
+        p = (char *)realloc(o->p, cap);
+        if (!p) {
+            o->failed = 1;
+            return;
+        }
+        o->p = p;
+        o->cap = cap;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void put_str(Out *o, const char *s) { put(o, s, strlen(s)); }
+
+/* Appends one label: the title and the lines the host sent (`"lines":
+ * [{"label":…,"value":…},…]`), each as `label：value`. Returns NULL on
+ * success, else the reason the lines are malformed. */
+static const char *put_lines(Out *o, const char *doc, const char *end, const char *title) {
+    const char *p = find_key(doc, end, "lines");
+    char label[MAX_FIELD], value[MAX_FIELD];
+    if (!p || *p != '[') return "打印请求缺少标签行（lines）";
+    put_str(o, title);
+    put_str(o, "\n");
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == ']') return "标签行（lines）为空";
+    for (;;) {
+        const char *obj_end;
+        if (p >= end || *p != '{') return "标签行应为对象";
+        obj_end = check_value(p, end, 0);
+        if (!obj_end || string_field(p, obj_end, "label", label) || string_field(p, obj_end, "value", value) || !label[0])
+            return "标签行应有label和value文字";
+        put_str(o, label);
+        put_str(o, "：");
+        put_str(o, value);
+        put_str(o, "\n");
+        p = skip_ws(obj_end, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == ']') return NULL;
+        return "标签行（lines）不是有效的数组";
+    }
+}
+
 static int32_t render(const char *doc, size_t len, CottonBuf *out) {
     const char *end = doc + len;
     const char *p = skip_ws(doc, end);
-    char card[MAX_FIELD], grower[MAX_FIELD], unit[MAX_FIELD], ticket[MAX_FIELD], enterprise[MAX_FIELD];
+    char card[MAX_FIELD], grower[MAX_FIELD], unit[MAX_FIELD], ticket[MAX_FIELD], enterprise[MAX_FIELD], title[MAX_FIELD];
+    const char *bad;
     long copies, i;
-    size_t one, total;
-    char *label, *all;
+    Out label = {NULL, 0, 0, 0}, all = {NULL, 0, 0, 0};
 
     if (p >= end || *p != '{') return refuse(out, "打印请求应为JSON对象");
     p = check_value(p, end, 0);
@@ -260,22 +320,22 @@ static int32_t render(const char *doc, size_t len, CottonBuf *out) {
     copies = int_field(doc, end, "copies");
     if (copies < 1 || copies > 100) return refuse(out, "打印份数应为1至100");
 
-    one = strlen(card) + strlen(grower) + strlen(unit) + strlen(ticket) + strlen(enterprise) + 256;
-    label = (char *)malloc(one);
-    if (!label) return COTTON_STATUS_INTERNAL;
-    one = (size_t)snprintf(label, one,
-                           "棉花质量追溯卡\n追溯卡号：%s\n种植者：%s\n追溯单元：%s\n磅单号：%s\n加工企业：%s\n\f",
-                           card, grower, unit, ticket, enterprise);
-    total = one * (size_t)copies;
-    all = (char *)malloc(total);
-    if (!all) {
-        free(label);
+    /* The host sends the label ready to print: `title` and `lines`. */
+    if (string_field(doc, end, "title", title) || !title[0]) return refuse(out, "打印请求缺少标签标题（title）");
+    bad = put_lines(&label, doc, end, title);
+    if (bad) {
+        free(label.p);
+        return refuse(out, bad);
+    }
+    put_str(&label, "\f");
+    for (i = 0; i < copies; i++) put(&all, label.p, label.len);
+    free(label.p);
+    if (label.failed || all.failed) {
+        free(all.p);
         return COTTON_STATUS_INTERNAL;
     }
-    for (i = 0; i < copies; i++) memcpy(all + (size_t)i * one, label, one);
-    free(label);
-    out->ptr = (uint8_t *)all;
-    out->len = total;
+    out->ptr = (uint8_t *)all.p;
+    out->len = all.len;
     return COTTON_STATUS_OK;
 }
 

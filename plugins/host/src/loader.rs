@@ -233,6 +233,16 @@ impl LoadedPlugin {
         matches!(self.backend, Backend::Process(_))
     }
 
+    /// How many calls lost their driver-host child (it crashed, missed the
+    /// deadline or broke the protocol), and the message of the last one; always
+    /// `(0, None)` in process, where a crash ends the caller instead.
+    pub fn losses(&self) -> (u64, Option<String>) {
+        match &self.backend {
+            Backend::Process(remote) => remote.losses(),
+            Backend::InProcess { .. } => (0, None),
+        }
+    }
+
     /// The pid of the driver-host child serving this plugin, when isolated and
     /// one is running.
     pub fn child_pid(&self) -> Option<u32> {

@@ -75,27 +75,42 @@ pub fn upload(model: CollectorModel) -> RecordUpload {
     }
 }
 
-/// A print job with a Chinese grower and unit.
+/// The time stamp of the sample print job: 2026-10-02 08:00:00.123456789 UTC.
+/// The server stamps a job with its clock (`Utc::now()`), which carries
+/// nanoseconds, so the sample does too: a driver that only reads whole seconds
+/// fails here, not on the first real print.
+pub fn printed_at() -> DateTime<Utc> {
+    at(0) + chrono::Duration::nanoseconds(123_456_789)
+}
+
+/// A print job with a Chinese grower and unit, exactly as the server sends it:
+/// built with [`PrintJob::new`], the server's own constructor, from the values
+/// a ticket is stored with (the client's decimals: `12500`, `2350.5`, `38.5`),
+/// so the JSON has 2-decimal weights, a nanosecond time and the ready label
+/// lines. `tests/api/print_job_shape.rs` prints through the server and
+/// compares.
 pub fn print_job() -> PrintJob {
-    PrintJob {
-        card: PrintCard {
+    let raw = |s: &str| s.parse::<Decimal>().expect("decimal");
+    PrintJob::new(
+        PrintCard {
             card_no: format_card_no(2026, 12345),
             season: 2026,
             ticket_no: "BD2026000123".into(),
             grower_name: "张三丰".into(),
             unit_name: "一四二团一连自由组团1号".into(),
-            gross_kg: kg(1_250_000),
-            tare_kg: kg(235_050),
-            net_kg: kg(1_014_950),
-            lint_yield_pct: Some(kg(3850)),
-            target_lint_kg: kg(390_756),
+            gross_kg: raw("12500"),
+            tare_kg: raw("2350.5"),
+            net_kg: Decimal::ZERO, // set by PrintJob::new
+            lint_yield_pct: Some(raw("38.5")),
+            // As the server computes it when it prints the card.
+            target_lint_kg: cotton_domain::weights::lint_target_kg(raw("10149.5"), raw("38.5")),
             processable_bales: 18,
             module_type: ModuleType::RoundModule,
             module_count: 12,
         },
-        enterprise_name: "石河子市天源棉业有限公司".into(),
-        copies: 1,
-        reprint: false,
-        printed_at: at(0),
-    }
+        "石河子市天源棉业有限公司".into(),
+        1,
+        false,
+        printed_at(),
+    )
 }

@@ -193,14 +193,15 @@ pub fn render_pdf(job: &PrintJob) -> Result<Vec<u8>, DriverError> {
     let text_width = PAGE_W - 2.0 * MARGIN;
     let left_width = text_width - QR_SIZE - 8.0;
     let top = PAGE_H - MARGIN;
-    fonts.text(&mut content, label_title(job), MARGIN, top - 11.0, 12.0, left_width);
+    fonts.text(&mut content, &job.title, MARGIN, top - 11.0, 12.0, left_width);
     draw_qr(&mut content, &card.card_no, PAGE_W - MARGIN - QR_SIZE, top - QR_SIZE, QR_SIZE)?;
     let bar_bottom = top - 18.0 - 34.0;
     draw_code128(&mut content, &card.card_no, MARGIN, bar_bottom, left_width, 34.0)?;
     fonts.text(&mut content, &card.card_no, MARGIN + 12.0, bar_bottom - 11.0, 10.0, left_width);
     let mut y = bar_bottom - 25.0;
-    for (label, value) in label_lines(job).into_iter().skip(1) {
-        fonts.text(&mut content, &format!("{label}：{value}"), MARGIN, y, 8.5, text_width);
+    // The lines the host sent; the first (the card number) is under the barcode.
+    for line in job.lines.iter().skip(1) {
+        fonts.text(&mut content, &line.text(), MARGIN, y, 8.5, text_width);
         y -= 11.5;
     }
     let content = content.finish();
@@ -222,7 +223,7 @@ pub fn render_pdf(job: &PrintJob) -> Result<Vec<u8>, DriverError> {
     }
     pdf.stream(content_id, &compress(&content)).filter(Filter::FlateDecode);
     pdf.document_info(info)
-        .title(TextStr(&format!("{} {}", label_title(job), card.card_no)))
+        .title(TextStr(&format!("{} {}", job.title, card.card_no)))
         .producer(TextStr("cotton-printer-pdf"));
 
     pdf.type1_font(latin).base_font(Name(b"Helvetica")).encoding_predefined(Name(b"WinAnsiEncoding"));

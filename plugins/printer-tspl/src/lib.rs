@@ -52,12 +52,13 @@ pub fn render_tspl(job: &PrintJob) -> String {
     t.push("DIRECTION 1".into());
     t.push("REFERENCE 0,0".into());
     t.push("CLS".into());
-    t.push(format!("TEXT 24,20,\"TSS24.BF2\",0,1,1,\"{}\"", quote(label_title(job))));
+    t.push(format!("TEXT 24,20,\"TSS24.BF2\",0,1,1,\"{}\"", quote(&job.title)));
     t.push(format!("BARCODE 24,64,\"128\",90,1,0,2,4,\"{}\"", card.card_no));
     t.push(format!("QRCODE 600,16,M,5,A,0,\"{}\"", card.card_no));
     let mut y = 200;
-    for (label, value) in label_lines(job).into_iter().skip(1) {
-        t.push(format!("TEXT 24,{y},\"TSS24.BF2\",0,1,1,\"{}\"", quote(&format!("{label}：{value}"))));
+    // The lines the host sent; the first (the card number) is under the barcode.
+    for line in job.lines.iter().skip(1) {
+        t.push(format!("TEXT 24,{y},\"TSS24.BF2\",0,1,1,\"{}\"", quote(&line.text())));
         y += 36;
     }
     t.push(format!("PRINT 1,{}", job.copies));

@@ -45,12 +45,13 @@ pub fn render_zpl(job: &PrintJob) -> String {
     z.push_str("^XA\n^CI28\n");
     z.push_str(&format!("^CW1,{CJK_FONT}\n"));
     z.push_str("^PW800\n^LL600\n^LH0,0\n");
-    z.push_str(&format!("^FO24,20^A1N,34,34^FH^FD{}^FS\n", fh(label_title(job))));
+    z.push_str(&format!("^FO24,20^A1N,34,34^FH^FD{}^FS\n", fh(&job.title)));
     z.push_str(&format!("^FO24,72^BY2,3,90^BCN,90,Y,N,N^FD{}^FS\n", card.card_no));
     z.push_str(&format!("^FO600,16^BQN,2,5^FDMA,{}^FS\n", card.card_no));
     let mut y = 212;
-    for (label, value) in label_lines(job).into_iter().skip(1) {
-        z.push_str(&format!("^FO24,{y}^A1N,24,24^FH^FD{}^FS\n", fh(&format!("{label}：{value}"))));
+    // The lines the host sent; the first (the card number) is under the barcode.
+    for line in job.lines.iter().skip(1) {
+        z.push_str(&format!("^FO24,{y}^A1N,24,24^FH^FD{}^FS\n", fh(&line.text())));
         y += 38;
     }
     z.push_str(&format!("^PQ{},0,1,Y\n^XZ\n", job.copies));

@@ -406,6 +406,9 @@ impl CardMutation {
         module_type: ModuleType,
         module_count: i32,
         #[graphql(default = 1)] copies: Option<i32>,
+        #[graphql(
+            desc = "The printer model, exactly as a loaded printer plugin names it: case-sensitive (\"PDF\", \"ZPL\", \"TSPL\"; \"zpl\" is not ZPL). A model no loaded plugin serves is VALIDATION, its message listing the loaded models. Absent: the enterprise's default printer, else PDF."
+        )]
         printer: Option<String>,
     ) -> Result<PrintResult> {
         let me = ctx.principal()?;

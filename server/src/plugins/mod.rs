@@ -107,6 +107,17 @@ impl From<&PluginInfo> for PluginObject {
     }
 }
 
+/// A plugin library the server refused at start, and why.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "RefusedPlugin")]
+pub struct RefusedPluginObject {
+    /// The library file, as found in the plugins folder.
+    pub path: String,
+    /// Why it was refused: the same text as the server's log line, e.g.
+    /// `wrong ABI version: the plugin has 2, this host speaks 1`.
+    pub reason: String,
+}
+
 #[derive(Default)]
 pub struct PluginQuery;
 
@@ -114,11 +125,30 @@ pub struct PluginQuery;
 impl PluginQuery {
     /// The driver plugins loaded at start, collectors first, then printers,
     /// each by model. Any signed-in account may list them (an enterprise picks
-    /// its printer from them). Plugins refused at start are only in the log.
+    /// its printer from them). Plugins refused at start are in `refusedPlugins`
+    /// (platform admin) and the log.
     async fn plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PluginObject>> {
         ctx.principal()?;
         let mut list: Vec<PluginObject> = ctx.state().plugins.list().into_iter().map(PluginObject::from).collect();
         list.sort_by(|a, b| (a.kind == PluginKind::Printer, &a.model).cmp(&(b.kind == PluginKind::Printer, &b.model)));
         Ok(list)
+    }
+
+    /// The plugin libraries the server refused at start, in file-name order, each
+    /// with the reason (the one of its log line): a wrong ABI version, a missing
+    /// entry point, a failed self-test, a duplicate model… Platform admin only
+    /// (FORBIDDEN for any other account): paths and reasons describe the server.
+    async fn refused_plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RefusedPluginObject>> {
+        let me = ctx.principal()?;
+        if me.role != cotton_domain::orgs::Role::PlatformAdmin {
+            return Err(crate::error::AppError::Forbidden("只有平台管理员可以查看被拒绝加载的插件".into()).into());
+        }
+        Ok(ctx
+            .state()
+            .plugins
+            .refused()
+            .iter()
+            .map(|r| RefusedPluginObject { path: r.path.display().to_string(), reason: r.reason.clone() })
+            .collect())
     }
 }

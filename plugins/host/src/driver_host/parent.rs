@@ -204,14 +204,22 @@ pub(crate) struct RemotePlugin {
     info: PluginInfo,
     /// The running child, if any; the lock also serialises calls.
     conn: Mutex<Option<Conn>>,
+    /// Calls that lost their child (crash, deadline, protocol breach), and the
+    /// message of the last one.
+    losses: Mutex<(u64, Option<String>)>,
 }
 
 impl RemotePlugin {
     /// Loads `path` in a fresh child (every load-time check runs there).
     pub(crate) fn load(path: &Path, config: Arc<ProcessConfig>) -> Result<(PluginInfo, RemotePlugin), String> {
         let (conn, info) = start(&config, path)?;
-        let remote = RemotePlugin { path: path.to_path_buf(), config, info: info.clone(), conn: Mutex::new(Some(conn)) };
+        let remote = RemotePlugin { path: path.to_path_buf(), config, info: info.clone(), conn: Mutex::new(Some(conn)), losses: Mutex::new((0, None)) };
         Ok((info, remote))
+    }
+
+    /// How many calls lost their child so far, and the last one's message.
+    pub(crate) fn losses(&self) -> (u64, Option<String>) {
+        self.losses.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The pid of the running child, if one runs.
@@ -267,7 +275,11 @@ impl RemotePlugin {
             plugin = %self.info.name, pid, op = op_name(op), reason = %lost_reason(&lost),
             "driver host lost during a plugin call; the call fails and the next one restarts the host"
         );
-        Err(Self::failure(lost.describe()))
+        let message = lost.describe();
+        let mut losses = self.losses.lock().unwrap_or_else(|e| e.into_inner());
+        losses.0 += 1;
+        losses.1 = Some(message.clone());
+        Err(Self::failure(message))
     }
 }
 
