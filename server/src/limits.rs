@@ -12,9 +12,9 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, Variables};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -388,11 +388,38 @@ pub struct LimitsExtension(pub Arc<Limits>);
 
 impl ExtensionFactory for LimitsExtension {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsGuard(self.0.clone()))
+        Arc::new(LimitsGuard { limits: self.0.clone(), missing: Default::default() })
     }
 }
 
-struct LimitsGuard(Arc<Limits>);
+/// One per request.
+struct LimitsGuard {
+    limits: Arc<Limits>,
+    /// Per operation of the document (`None`: the only one), the required variables
+    /// (non-null, no default) the request left out or sent as null. The engine would
+    /// only notice them in the resolver that reads them, as a field error; the spec
+    /// makes them a request error (CoerceVariableValues), refused before execution.
+    missing: std::sync::Mutex<Vec<(Option<String>, Vec<String>)>>,
+}
+
+fn missing_variables(doc: &ExecutableDocument, variables: &Variables) -> Vec<(Option<String>, Vec<String>)> {
+    let ops: Vec<(Option<String>, &async_graphql::parser::types::OperationDefinition)> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![(None, &op.node)],
+        DocumentOperations::Multiple(map) => map.iter().map(|(name, op)| (Some(name.to_string()), &op.node)).collect(),
+    };
+    ops.into_iter()
+        .map(|(name, op)| {
+            let missing = op
+                .variable_definitions
+                .iter()
+                .filter(|d| !d.node.var_type.node.nullable && d.node.default_value.is_none())
+                .filter(|d| variables.get(&d.node.name.node).is_none_or(|v| *v == async_graphql::Value::Null))
+                .map(|d| d.node.name.node.to_string())
+                .collect();
+            (name, missing)
+        })
+        .collect()
+}
 
 /// Parsed documents by query text. Clients send the same few operations over and
 /// over with different variables; cloning a parsed document costs a fraction of
@@ -431,9 +458,22 @@ impl Extension for LimitsGuard {
     ) -> ServerResult<ExecutableDocument> {
         let doc = parse_cached(ctx, query, variables, next).await?;
         let ip = ctx.data_opt::<ClientIp>().map(|c| c.0);
-        self.0.check(&doc, ip)?;
+        self.limits.check(&doc, ip)?;
         crate::input_text::check(&doc, variables)?;
+        *self.missing.lock().expect("missing variables lock") = missing_variables(&doc, variables);
         Ok(doc)
+    }
+
+    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+        let missing = {
+            let ops = self.missing.lock().expect("missing variables lock");
+            ops.iter().find(|(name, _)| name.as_deref() == operation_name).map(|(_, m)| m.clone()).unwrap_or_default()
+        };
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|n| format!("${n}")).collect();
+            return Response::from_errors(vec![refusal(format!("缺少必填变量：{}", names.join("、")), "VALIDATION")]);
+        }
+        next.run(ctx, operation_name).await
     }
 }
 

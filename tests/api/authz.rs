@@ -64,6 +64,7 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Query", "enterpriseReportXlsx", ENTERPRISE),
     ("Query", "plugins", SIGNED_IN),
     ("Query", "devSmsCodes", PUBLIC), // --dev/--demo only; FORBIDDEN to all otherwise
+    ("Query", "errorCodes", PUBLIC),
     // ---- Mutation
     ("Mutation", "login", PUBLIC),
     ("Mutation", "refresh", PUBLIC),
@@ -233,6 +234,7 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
             (format!("query($s: Int!) {{ {field}(season: $s) {{ __typename }} }}"), json!({ "s": SEASON }))
         }
         "plugins" => ("{ plugins { __typename } }".into(), json!({})),
+        "errorCodes" => ("{ errorCodes }".into(), json!({})),
         "devSmsCodes" => ("query($p: String!) { devSmsCodes(phone: $p) }".into(), json!({ "p": fx.m.phone(1) })),
 
         "login" => (LOGIN.into(), json!({ "u": "lian_b1", "p": PW })),
