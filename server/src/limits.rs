@@ -519,7 +519,7 @@ mod tests {
     fn depth_counts_fields_through_fragments_and_apart_for_introspection() {
         let depth = |q: &str| Depth::of(&async_graphql::parser::parse_query(q).unwrap());
         assert_eq!(depth("{ a { b } }"), Depth { plain: 2, introspection: 0 });
-        assert_eq!(depth("{ a { ...F ... on X { c { d } } } } fragment F on Y { b }"), Depth { plain: 4, introspection: 0 });
+        assert_eq!(depth("{ a { ...F ... on X { c { d } } } } fragment F on Y { b { e } }"), Depth { plain: 3, introspection: 0 });
         assert_eq!(
             depth("{ __schema { types { ...T } } a { b } } fragment T on __Type { name ofType { ofType { name } } }"),
             Depth { plain: 2, introspection: 5 }
