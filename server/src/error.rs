@@ -8,26 +8,63 @@ use cotton_domain::RuleError;
 /// `UNAVAILABLE` for failures that are not the caller's fault.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// 未登录，或令牌无效、已过期：请登录或刷新令牌
     Unauthenticated,
+    /// 已登录，但角色或辖区无权执行此操作（也用于关闭的内省、不允许的跨域来源）
     Forbidden,
+    /// 对象不存在或不在调用者的辖区内
     NotFound,
+    /// 输入无效：格式、长度、取值范围，语法与未知字段，深度、复杂度、别名与批量等上限
     Validation,
+    /// 与已有数据冲突（重复提交、改变不可改的字段）
     Conflict,
+    /// 请求过于频繁（按 IP、账号或手机号限流），消息说明需等待多久
     RateLimited,
+    /// 追溯单元的面积低于季节规则的下限
     AreaTooSmall,
+    /// 地块已在另一个有效的追溯单元中
     PlotTaken,
+    /// 追溯单元的状态不允许此操作（已通过审核、已解散或已开始加工）
     UnitLocked,
+    /// 磅单的地块不在一个已通过审核的追溯单元中，不能打印追溯卡
     UnitNotApproved,
+    /// 磅单未在称重后规定时间内实时上传，不能打印追溯卡
     TicketLate,
+    /// 磅单已打印追溯卡，不能再修改
     TicketCarded,
+    /// 追溯卡号校验位错误
     CardChecksum,
+    /// 文件无效：表头不符、格式损坏、过大
     BadFile,
+    /// 驱动插件（采集器、打印机）失败或未加载
     Plugin,
+    /// 暂时不可用（数据库连接中断等），可稍后重试
     Unavailable,
+    /// 服务器内部错误（详情只在服务器日志中）
     Internal,
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 17] = [
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Validation,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::AreaTooSmall,
+        ErrorCode::PlotTaken,
+        ErrorCode::UnitLocked,
+        ErrorCode::UnitNotApproved,
+        ErrorCode::TicketLate,
+        ErrorCode::TicketCarded,
+        ErrorCode::CardChecksum,
+        ErrorCode::BadFile,
+        ErrorCode::Plugin,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
@@ -48,6 +85,20 @@ impl ErrorCode {
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
+    }
+}
+
+/// `errorCodes`: the codes a refusal can carry, so that introspection and code
+/// generators see the `ErrorCode` enum (no other field returns it).
+#[derive(Default)]
+pub struct ErrorQuery;
+
+#[async_graphql::Object]
+impl ErrorQuery {
+    /// Every `ErrorCode` a refused operation can carry in `extensions.code`, in
+    /// declaration order (public; each value's description says what it means).
+    async fn error_codes(&self) -> Vec<ErrorCode> {
+        ErrorCode::ALL.to_vec()
     }
 }
 

@@ -1,26 +1,56 @@
-//! HTTP surface: `/graphql` (POST queries and multipart uploads, GET GraphiQL),
-//! `/graphql/ws` (subscriptions, both WebSocket protocols), health, readiness, metrics,
-//! and the farmers' mobile page at `/h5/` (`clients/farmer-h5`, embedded at build time).
+//! HTTP surface: `/graphql` (POST queries and multipart uploads, GET GraphiQL with
+//! its assets under `/graphql/assets/`), `/graphql/ws` (subscriptions, both WebSocket
+//! protocols), health, readiness, metrics, and the farmers' mobile page at `/h5/`
+//! (`clients/farmer-h5`, embedded at build time).
 
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql::{BatchRequest, BatchResponse};
-use async_graphql_poem::{GraphQLBatchRequest, GraphQLBatchResponse, GraphQLProtocol, GraphQLWebSocket};
-use poem::http::{StatusCode, header};
+use async_graphql::BatchRequest;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_poem::{GraphQLBatchRequest, GraphQLProtocol, GraphQLWebSocket};
+use futures_util::{SinkExt, StreamExt};
 use poem::error::CorsError;
+use poem::http::{StatusCode, header};
 use poem::middleware::{Cors, Tracing};
-use poem::web::websocket::WebSocket;
+use poem::web::websocket::{Message, WebSocket};
 use poem::web::{Data, Html};
 use poem::{EndpointExt, FromRequest, IntoResponse, Response, Route, get, handler};
+use serde_json::Value;
 
 use crate::auth::{Caller, TokenKeys};
+use crate::config::Config;
 use crate::graphql::CottonSchema;
 use crate::limits::{ClientIp, client_ip};
 use crate::state::AppState;
 
-/// Request bodies above this are refused before they are read (uploads included).
+/// Request bodies above this are refused (uploads included): from `Content-Length`
+/// before anything is read, and while the body streams when it has none (chunked).
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
+/// The request body, cut off after [`MAX_BODY_BYTES`] while it streams, by
+/// `http_body_util::Limited` (the body wrapper tower-http's `RequestBodyLimit` is
+/// built on). The reader then sees an I/O error; `cut` tells the handler it was the
+/// limit (see docs/decisions.md, issue 17).
+fn limited_body(body: poem::Body, cut: Arc<AtomicBool>) -> poem::Body {
+    use http_body_util::BodyExt;
+    type BoxBody = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
+    let inner: BoxBody = body.into();
+    let limited = http_body_util::Limited::new(inner, MAX_BODY_BYTES).map_err(move |e| {
+        if e.is::<http_body_util::LengthLimitError>() {
+            cut.store(true, Ordering::SeqCst);
+        }
+        std::io::Error::other(e)
+    });
+    poem::Body::from(BoxBody::new(limited))
+}
+
+fn too_large(declared: Option<u64>) -> Response {
+    let size = declared.map(|n| format!("{n} 字节")).unwrap_or_else(|| format!("超过 {MAX_BODY_BYTES} 字节"));
+    refusal(StatusCode::PAYLOAD_TOO_LARGE, "VALIDATION", format!("请求体过大：{size}，最大 {} MB", MAX_BODY_BYTES / 1024 / 1024))
+}
 
 pub fn caller_from_bearer(value: Option<&str>, keys: &TokenKeys) -> Caller {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
@@ -54,22 +84,52 @@ fn request_ip(req: &poem::Request, state: &AppState) -> Option<ClientIp> {
     client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies).map(ClientIp)
 }
 
-/// Errors the GraphQL engine raises itself (syntax, unknown field, limits) carry
-/// no code and an English message: they are the caller's input errors, so they
-/// get VALIDATION and a Chinese message like ours.
-fn engine_errors(resp: &mut async_graphql::Response, state: &AppState) {
-    for err in resp.errors.iter_mut() {
-        let ext = err.extensions.get_or_insert_with(Default::default);
+/// Finishes one GraphQL response (HTTP or WebSocket), as JSON:
+/// - errors the GraphQL engine raises itself (syntax, unknown field, a wrong
+///   argument type, complexity) carry no code and an English message: they are the
+///   caller's input errors, so they get `VALIDATION` and a Chinese message like ours;
+/// - a *request error* — refused before execution, so no error has a `path` and
+///   `data` is null — loses `data` altogether, as the GraphQL spec says ("If an error
+///   was raised before execution begins, the data entry should not be present").
+///   A field error keeps `data` (null when it reached a non-null root field).
+///
+/// Returns true when the response has errors.
+pub fn finish_response(resp: &mut Value, config: &Config) -> bool {
+    let Some(obj) = resp.as_object_mut() else { return false };
+    let Some(errors) = obj.get_mut("errors").and_then(Value::as_array_mut).filter(|e| !e.is_empty()) else {
+        return false;
+    };
+    let mut request_error = true;
+    for err in errors.iter_mut() {
+        let Some(err) = err.as_object_mut() else { continue };
+        if err.get("path").and_then(Value::as_array).is_some_and(|p| !p.is_empty()) {
+            request_error = false;
+        }
+        let ext = err.entry("extensions").or_insert_with(|| Value::Object(Default::default()));
+        if !ext.is_object() {
+            *ext = Value::Object(Default::default());
+        }
         if ext.get("code").is_none() {
-            ext.set("code", "VALIDATION");
-            err.message = match err.message.as_str() {
-                "Query is too complex." => format!("查询过于复杂：超过复杂度上限 {}，请减少字段或每页条数", state.config.max_complexity),
-                "Query is nested too deep." => format!("查询嵌套过深：最多 {} 层", state.config.max_depth),
+            ext["code"] = "VALIDATION".into();
+            let message = err.get("message").and_then(Value::as_str).unwrap_or_default();
+            let chinese = match message {
+                "Query is too complex." => format!("查询过于复杂：超过复杂度上限 {}，请减少字段或每页条数", config.max_complexity),
                 m if m.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) => m.to_string(),
                 m => format!("请求无效：{m}"),
             };
+            err.insert("message".into(), chinese.into());
         }
     }
+    if request_error && obj.get("data").is_none_or(Value::is_null) {
+        obj.remove("data");
+    }
+    true
+}
+
+fn json_response(status: StatusCode, body: &Value, headers: &poem::http::HeaderMap) -> Response {
+    let mut resp = Response::builder().status(status).content_type("application/json").body(body.to_string());
+    resp.headers_mut().extend(headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    resp
 }
 
 #[handler]
@@ -79,22 +139,17 @@ async fn graphql_post(
     schema: Data<&CottonSchema>,
     state: Data<&AppState>,
 ) -> Response {
-    // Body limit, before anything is read (uploads included).
+    // Body limit: a declared length above it is refused before anything is read; a
+    // body without one (chunked) is accepted and cut off while it streams.
     let length = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-    match length {
-        None => return refusal(StatusCode::LENGTH_REQUIRED, "VALIDATION", "请求须带 Content-Length 头".into()),
-        Some(n) if n > MAX_BODY_BYTES as u64 => {
-            return refusal(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "VALIDATION",
-                format!("请求体过大：{} 字节，最大 {} MB", n, MAX_BODY_BYTES / 1024 / 1024),
-            );
-        }
-        Some(_) => {}
+    if let Some(n) = length.filter(|n| *n > MAX_BODY_BYTES as u64) {
+        return too_large(Some(n));
     }
-    let mut body = poem::web::RequestBody::new(body);
+    let cut = Arc::new(AtomicBool::new(false));
+    let mut body = poem::web::RequestBody::new(limited_body(body, cut.clone()));
     let batch = match GraphQLBatchRequest::from_request(req, &mut body).await {
         Ok(b) => b.0,
+        Err(_) if cut.load(Ordering::SeqCst) => return too_large(None),
         Err(e) => return refusal(StatusCode::BAD_REQUEST, "VALIDATION", format!("请求无法解析：{e}")),
     };
     if let BatchRequest::Batch(ops) = &batch {
@@ -118,25 +173,105 @@ async fn graphql_post(
         }
         crate::graphql::add_loaders(&mut request.data, &state.db);
     }
-    let mut resp = schema.execute_batch(batch).await;
-    let responses: Vec<&mut async_graphql::Response> = match &mut resp {
-        BatchResponse::Single(r) => vec![r],
-        BatchResponse::Batch(v) => v.iter_mut().collect(),
-    };
+    let resp = schema.execute_batch(batch).await;
     crate::metrics::GRAPHQL_DURATION.observe(started.elapsed().as_secs_f64());
+    let headers = resp.http_headers();
+    let mut json = serde_json::to_value(&resp).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "GraphQL response not serialisable");
+        serde_json::json!({ "errors": [{ "message": "服务器内部错误", "extensions": { "code": "INTERNAL" } }] })
+    });
+    let responses: Vec<&mut Value> = match &mut json {
+        Value::Array(v) => v.iter_mut().collect(),
+        one => vec![one],
+    };
     for r in responses {
-        engine_errors(r, &state);
-        let outcome = if r.errors.is_empty() { "ok" } else { "error" };
+        let outcome = if finish_response(r, &state.config) { "error" } else { "ok" };
         crate::metrics::GRAPHQL_REQUESTS.with_label_values(&[outcome]).inc();
     }
-    GraphQLBatchResponse(resp).into_response()
+    json_response(StatusCode::OK, &json, &headers)
 }
+
+const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql/index.html");
 
 #[handler]
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Cotton Trace 棉花质量追溯平台").finish())
+fn graphiql() -> Html<&'static str> {
+    Html(GRAPHIQL_HTML)
 }
 
+/// GraphiQL's scripts and styles (`server/assets/graphiql`, versions and licences
+/// in its README), compiled in: the page loads nothing from another host.
+#[handler]
+fn graphiql_asset(req: &poem::Request) -> Response {
+    let path = req.original_uri().path();
+    let (mime, body): (&str, &'static [u8]) = match path.strip_prefix("/graphql/assets/").unwrap_or("") {
+        "graphiql.min.js" => ("text/javascript; charset=utf-8", include_bytes!("../assets/graphiql/graphiql.min.js")),
+        "graphiql.min.css" => ("text/css; charset=utf-8", include_bytes!("../assets/graphiql/graphiql.min.css")),
+        "react.production.min.js" => ("text/javascript; charset=utf-8", include_bytes!("../assets/graphiql/react.production.min.js")),
+        "react-dom.production.min.js" => ("text/javascript; charset=utf-8", include_bytes!("../assets/graphiql/react-dom.production.min.js")),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    // The files change only with the binary; an hour keeps a restarted upgrade visible soon.
+    Response::builder().content_type(mime).header(header::CACHE_CONTROL, "public, max-age=3600").body(body)
+}
+
+/// What the server sends on a WebSocket, finished like an HTTP response: engine
+/// errors get their code ([`finish_response`]); on `graphql-transport-ws` a request
+/// error becomes an `error` message (the protocol's answer to an operation refused
+/// before it runs, with no `complete` after it); a `connection_init` with a bad or
+/// expired token closes the socket with 4403 Forbidden (the legacy `graphql-ws`
+/// protocol has no close codes: it gets `connection_error` with `UNAUTHENTICATED`).
+struct WsOut {
+    transport_ws: bool,
+    config: Arc<Config>,
+    /// Set by `on_connection_init` when the token it got is bad or expired.
+    bad_token: Arc<AtomicBool>,
+    /// Operations answered with an `error` message: their `complete` is dropped.
+    errored: HashSet<String>,
+}
+
+impl WsOut {
+    fn map(&mut self, msg: Message) -> Vec<Message> {
+        match msg {
+            Message::Close(Some((code, reason))) if self.transport_ws && u16::from(code) == 1002 && self.bad_token.load(Ordering::SeqCst) => {
+                let reason = format!("Forbidden: {reason}");
+                let mut cut = reason.len().min(123);
+                while !reason.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                vec![Message::close_with(4403u16, &reason[..cut])]
+            }
+            Message::Text(text) => self.map_text(text).into_iter().collect(),
+            other => vec![other],
+        }
+    }
+
+    fn map_text(&mut self, text: String) -> Option<Message> {
+        // Events and acks without errors pass untouched (and unparsed).
+        if !text.contains("\"errors\"") && !text.contains("\"complete\"") && !text.contains("\"connection_error\"") {
+            return Some(Message::Text(text));
+        }
+        let Ok(mut v) = serde_json::from_str::<Value>(&text) else { return Some(Message::Text(text)) };
+        let id = v["id"].as_str().unwrap_or_default().to_string();
+        match v["type"].as_str().unwrap_or_default() {
+            "next" | "data" => {
+                let payload = &mut v["payload"];
+                finish_response(payload, &self.config);
+                let request_error = payload.get("errors").is_some() && payload.get("data").is_none();
+                if self.transport_ws && request_error {
+                    self.errored.insert(id.clone());
+                    let errors = payload["errors"].take();
+                    v = serde_json::json!({ "type": "error", "id": id, "payload": errors });
+                }
+            }
+            "complete" if self.errored.remove(&id) => return None,
+            "connection_error" if self.bad_token.load(Ordering::SeqCst) => {
+                v["payload"]["extensions"] = serde_json::json!({ "code": "UNAUTHENTICATED" });
+            }
+            _ => return Some(Message::Text(text)),
+        }
+        Some(Message::Text(v.to_string()))
+    }
+}
 #[handler]
 async fn graphql_ws(
     req: &poem::Request,
@@ -149,16 +284,28 @@ async fn graphql_ws(
     let keys = state.keys.clone();
     let db = state.db.clone();
     let ip = request_ip(req, &state);
-    websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
-        GraphQLWebSocket::new(stream, schema, protocol)
+    let config = state.config.clone();
+    let transport_ws = protocol.0 == async_graphql::http::WebSocketProtocols::GraphQLWS;
+    websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        let bad_token = Arc::new(AtomicBool::new(false));
+        let mut out = WsOut { transport_ws, config, bad_token: bad_token.clone(), errored: HashSet::new() };
+        let (sink, stream) = socket.split();
+        let sink = sink.with_flat_map(move |msg| futures_util::stream::iter(out.map(msg).into_iter().map(Ok)));
+        GraphQLWebSocket::new_with_pair(sink, stream, schema, protocol)
             .on_connection_init(move |payload| async move {
-                // {"authorization": "Bearer …"}; a missing or bad token is kept so
-                // the subscription itself answers UNAUTHENTICATED with a code.
+                // {"authorization": "Bearer …"}. No token: an anonymous connection
+                // (its subscriptions answer UNAUTHENTICATED); a bad or expired one
+                // closes the socket (4403, see WsOut).
                 let token = ["authorization", "Authorization", "token"]
                     .iter()
                     .find_map(|k| payload.get(*k).and_then(|v| v.as_str()));
+                let caller = caller_from_bearer(token, &keys);
+                if let Caller::BadToken(msg) = &caller {
+                    bad_token.store(true, Ordering::SeqCst);
+                    return Err(async_graphql::Error::new(msg.clone()));
+                }
                 let mut data = async_graphql::Data::default();
-                data.insert(caller_from_bearer(token, &keys));
+                data.insert(caller);
                 if let Some(ip) = ip {
                     data.insert(ip);
                 }
@@ -214,6 +361,7 @@ pub fn app(state: AppState, schema: CottonSchema) -> impl poem::Endpoint {
     Route::new()
         .at("/graphql", get(graphiql).post(graphql_post))
         .at("/graphql/ws", get(graphql_ws))
+        .at("/graphql/assets/:file", get(graphiql_asset))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(metrics))

@@ -1,6 +1,7 @@
-//! Abuse limits that are not the GraphQL engine's own (depth and complexity are):
-//! aliased fields per document, per-IP rate limits on sign-in and SMS sending, and
-//! the client IP behind trusted proxies. Batch, body and CORS limits live in `http.rs`.
+//! Abuse limits that are not the GraphQL engine's own (complexity is): query depth
+//! (with its own allowance for introspection), aliased fields per document, per-IP
+//! rate limits on sign-in and SMS sending, and the client IP behind trusted proxies.
+//! Batch, body and CORS limits live in `http.rs`.
 //!
 //! The per-IP limits are kept in memory (`governor`, GCRA) and so hold per server
 //! instance; the per-account and per-number limits are in the database and hold
@@ -11,9 +12,9 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, Variables};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -169,8 +170,17 @@ impl Bucket {
     }
 }
 
+/// How deep an introspection subtree (under `__schema` or `__type`) may nest, or
+/// `COTTON_MAX_DEPTH` when that is larger. The standard introspection query of
+/// graphql-js and graphql-core (`getIntrospectionQuery()`) nests 15 levels: nine
+/// `ofType` levels of its `TypeRef` fragment under `__schema.types.fields.args.type`.
+/// Everything outside those subtrees keeps `COTTON_MAX_DEPTH`.
+pub const INTROSPECTION_MAX_DEPTH: usize = 20;
+
 /// The limits of one server instance.
 pub struct Limits {
+    /// `COTTON_MAX_DEPTH`: fields nested in one another, fragments expanded.
+    pub max_depth: usize,
     pub max_aliases: usize,
     /// `COTTON_INTROSPECTION=off`: `__schema` / `__type` are refused (FORBIDDEN).
     pub introspection: bool,
@@ -181,6 +191,7 @@ pub struct Limits {
 impl Limits {
     pub fn new(config: &Config) -> Limits {
         Limits {
+            max_depth: config.max_depth,
             max_aliases: config.max_aliases,
             introspection: config.introspection,
             sign_in: Bucket::new(config.sign_in_per_ip.n, config.sign_in_per_ip.period, "登录请求"),
@@ -199,6 +210,14 @@ impl Limits {
         }
         if !self.introspection && stats.introspection {
             return Err(refusal("此服务器已关闭 schema 内省（COTTON_INTROSPECTION=off）".into(), "FORBIDDEN"));
+        }
+        let intro_max = self.max_depth.max(INTROSPECTION_MAX_DEPTH);
+        let depth = Depth::of(doc);
+        if depth.plain > self.max_depth {
+            return Err(refusal(format!("查询嵌套过深：{} 层，最多 {} 层", depth.plain, self.max_depth), "VALIDATION"));
+        }
+        if depth.introspection > intro_max {
+            return Err(refusal(format!("内省查询嵌套过深：{} 层，最多 {intro_max} 层", depth.introspection), "VALIDATION"));
         }
         // No address (not a TCP peer): nothing to key on, the per-account limits still hold.
         let Some(ip) = ip else { return Ok(()) };
@@ -259,6 +278,80 @@ impl DocStats {
     }
 }
 
+/// The deepest nesting of fields in a document (every operation, fragments
+/// expanded), apart for paths inside an introspection field (`__schema`, `__type`)
+/// and for all others. Depth counts fields as async-graphql's `limit_depth` does:
+/// `{ a { b } }` is 2.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Depth {
+    pub plain: usize,
+    pub introspection: usize,
+}
+
+impl Depth {
+    pub fn of(doc: &ExecutableDocument) -> Depth {
+        let mut walk = DepthWalk { doc, memo: HashMap::new(), stack: Vec::new() };
+        let ops: Vec<_> = match &doc.operations {
+            DocumentOperations::Single(op) => vec![op],
+            DocumentOperations::Multiple(map) => map.values().collect(),
+        };
+        ops.iter().fold(Depth::default(), |acc, op| acc.max(walk.set(&op.node.selection_set.node, false)))
+    }
+
+    fn max(self, other: Depth) -> Depth {
+        Depth { plain: self.plain.max(other.plain), introspection: self.introspection.max(other.introspection) }
+    }
+}
+
+/// Depth relative to a selection set, each fragment computed once per mode (a
+/// fragment spread many times costs one walk, so nesting spreads cannot make this
+/// exponential); a spread of a fragment already being walked (a cycle, which
+/// validation refuses afterwards) adds nothing.
+struct DepthWalk<'a> {
+    doc: &'a ExecutableDocument,
+    memo: HashMap<(&'a str, bool), Depth>,
+    stack: Vec<&'a str>,
+}
+
+impl<'a> DepthWalk<'a> {
+    fn set(&mut self, set: &'a SelectionSet, intro: bool) -> Depth {
+        let mut depth = Depth::default();
+        for item in &set.items {
+            let d = match &item.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    let intro = intro || name == "__schema" || name == "__type";
+                    let below = self.set(&f.node.selection_set.node, intro);
+                    if intro {
+                        Depth { plain: 0, introspection: 1 + below.introspection.max(below.plain) }
+                    } else {
+                        Depth { plain: 1 + below.plain, introspection: if below.introspection > 0 { 1 + below.introspection } else { 0 } }
+                    }
+                }
+                Selection::InlineFragment(f) => self.set(&f.node.selection_set.node, intro),
+                Selection::FragmentSpread(s) => {
+                    let name = s.node.fragment_name.node.as_str();
+                    if let Some(d) = self.memo.get(&(name, intro)) {
+                        *d
+                    } else if self.stack.contains(&name) {
+                        Depth::default()
+                    } else if let Some(frag) = self.doc.fragments.get(&s.node.fragment_name.node) {
+                        self.stack.push(name);
+                        let d = self.set(&frag.node.selection_set.node, intro);
+                        self.stack.pop();
+                        self.memo.insert((name, intro), d);
+                        d
+                    } else {
+                        Depth::default()
+                    }
+                }
+            };
+            depth = depth.max(d);
+        }
+        depth
+    }
+}
+
 fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()
@@ -295,11 +388,38 @@ pub struct LimitsExtension(pub Arc<Limits>);
 
 impl ExtensionFactory for LimitsExtension {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsGuard(self.0.clone()))
+        Arc::new(LimitsGuard { limits: self.0.clone(), missing: Default::default() })
     }
 }
 
-struct LimitsGuard(Arc<Limits>);
+/// One per request.
+struct LimitsGuard {
+    limits: Arc<Limits>,
+    /// Per operation of the document (`None`: the only one), the required variables
+    /// (non-null, no default) the request left out or sent as null. The engine would
+    /// only notice them in the resolver that reads them, as a field error; the spec
+    /// makes them a request error (CoerceVariableValues), refused before execution.
+    missing: std::sync::Mutex<Vec<(Option<String>, Vec<String>)>>,
+}
+
+fn missing_variables(doc: &ExecutableDocument, variables: &Variables) -> Vec<(Option<String>, Vec<String>)> {
+    let ops: Vec<(Option<String>, &async_graphql::parser::types::OperationDefinition)> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![(None, &op.node)],
+        DocumentOperations::Multiple(map) => map.iter().map(|(name, op)| (Some(name.to_string()), &op.node)).collect(),
+    };
+    ops.into_iter()
+        .map(|(name, op)| {
+            let missing = op
+                .variable_definitions
+                .iter()
+                .filter(|d| !d.node.var_type.node.nullable && d.node.default_value.is_none())
+                .filter(|d| variables.get(&d.node.name.node).is_none_or(|v| *v == async_graphql::Value::Null))
+                .map(|d| d.node.name.node.to_string())
+                .collect();
+            (name, missing)
+        })
+        .collect()
+}
 
 /// Parsed documents by query text. Clients send the same few operations over and
 /// over with different variables; cloning a parsed document costs a fraction of
@@ -338,9 +458,22 @@ impl Extension for LimitsGuard {
     ) -> ServerResult<ExecutableDocument> {
         let doc = parse_cached(ctx, query, variables, next).await?;
         let ip = ctx.data_opt::<ClientIp>().map(|c| c.0);
-        self.0.check(&doc, ip)?;
+        self.limits.check(&doc, ip)?;
         crate::input_text::check(&doc, variables)?;
+        *self.missing.lock().expect("missing variables lock") = missing_variables(&doc, variables);
         Ok(doc)
+    }
+
+    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+        let missing = {
+            let ops = self.missing.lock().expect("missing variables lock");
+            ops.iter().find(|(name, _)| name.as_deref() == operation_name).map(|(_, m)| m.clone()).unwrap_or_default()
+        };
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|n| format!("${n}")).collect();
+            return Response::from_errors(vec![refusal(format!("缺少必填变量：{}", names.join("、")), "VALIDATION")]);
+        }
+        next.run(ctx, operation_name).await
     }
 }
 
@@ -380,6 +513,30 @@ mod tests {
         assert_eq!(DocStats::of(&doc), DocStats { aliases: 3, sign_in: 2, sms: 1, introspection: false });
         let doc = async_graphql::parser::parse_query("{ __typename ...I } fragment I on Query { __type(name: \"Query\") { name } }").unwrap();
         assert!(DocStats::of(&doc).introspection);
+    }
+
+    #[test]
+    fn depth_counts_fields_through_fragments_and_apart_for_introspection() {
+        let depth = |q: &str| Depth::of(&async_graphql::parser::parse_query(q).unwrap());
+        assert_eq!(depth("{ a { b } }"), Depth { plain: 2, introspection: 0 });
+        assert_eq!(depth("{ a { ...F ... on X { c { d } } } } fragment F on Y { b { e } }"), Depth { plain: 3, introspection: 0 });
+        assert_eq!(
+            depth("{ __schema { types { ...T } } a { b } } fragment T on __Type { name ofType { ofType { name } } }"),
+            Depth { plain: 2, introspection: 5 }
+        );
+        assert_eq!(depth("{ __type(name: \"Q\") { name } __typename }"), Depth { plain: 1, introspection: 2 });
+        // A fragment cycle (refused by validation afterwards) ends the walk.
+        assert_eq!(depth("{ a { ...F } } fragment F on X { b { ...F } }"), Depth { plain: 2, introspection: 0 });
+        // Spreading a fragment many times costs one walk of it.
+        let mut q = String::from("{ a { ...F0 } }");
+        for i in 0..40 {
+            q.push_str(&format!(" fragment F{i} on X {{ ...F{} ...F{} }}", i + 1, i + 1));
+        }
+        q.push_str(" fragment F40 on X { z }");
+        assert_eq!(depth(&q), Depth { plain: 2, introspection: 0 });
+        // The standard introspection query nests 15 levels.
+        let full = format!("{{ __schema {{ types {{ fields {{ args {{ type {{ {} }} }} }} }} }} }}", "ofType { ".repeat(9) + "name" + &" }".repeat(9));
+        assert_eq!(depth(&full).introspection, 15);
     }
 
     #[test]

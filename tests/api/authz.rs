@@ -65,6 +65,7 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Query", "plugins", SIGNED_IN),
     ("Query", "refusedPlugins", ADMIN), // paths and reasons describe the server
     ("Query", "devSmsCodes", PUBLIC), // --dev/--demo only; FORBIDDEN to all otherwise
+    ("Query", "errorCodes", PUBLIC),
     // ---- Mutation
     ("Mutation", "login", PUBLIC),
     ("Mutation", "refresh", PUBLIC),
@@ -247,6 +248,7 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
         }
         "plugins" => ("{ plugins { __typename } }".into(), json!({})),
         "refusedPlugins" => ("{ refusedPlugins { path reason } }".into(), json!({})),
+        "errorCodes" => ("{ errorCodes }".into(), json!({})),
         "devSmsCodes" => ("query($p: String!) { devSmsCodes(phone: $p) }".into(), json!({ "p": fx.m.phone(1) })),
 
         "login" => (LOGIN.into(), json!({ "u": "lian_b1", "p": PW })),

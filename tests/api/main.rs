@@ -6,6 +6,9 @@
 
 #[macro_use]
 mod harness;
+/// Headless Chromium over the DevTools protocol (shared with the farmers' page test).
+#[path = "../../clients/farmer-h5/tests/cdp/mod.rs"]
+mod cdp;
 
 mod accounts;
 mod authz;
@@ -15,6 +18,8 @@ mod cards;
 mod default_printer;
 mod demo_ginning;
 mod events;
+mod frontend;
+mod graphiql;
 mod ginning;
 mod import;
 mod import_bombs;
@@ -25,6 +30,7 @@ mod lines;
 mod orgs;
 mod plugin_crash;
 mod plugin_jobs;
+mod protocol;
 mod registration;
 mod rosters;
 mod rosters_edit;

@@ -7,7 +7,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, ID, MergedObject, Schema};
 
 use crate::auth::{Caller, Principal};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -25,6 +25,7 @@ pub struct Query(
     crate::quality::reports::ReportQuery,
     crate::plugins::PluginQuery,
     crate::accounts::registration::RegistrationQuery,
+    crate::error::ErrorQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -91,12 +92,11 @@ pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
 pub type CottonSchema = Schema<Query, Mutation, crate::subscriptions::Subscription>;
 
 pub fn build_schema(state: Option<AppState>) -> CottonSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), crate::subscriptions::Subscription)
-        .register_output_type::<ErrorCode>();
+    let mut builder = Schema::build(Query::default(), Mutation::default(), crate::subscriptions::Subscription);
     if let Some(state) = state {
         let config = state.config.clone();
+        // Depth is limited by `LimitsExtension` (introspection has its own allowance there).
         builder = builder
-            .limit_depth(config.max_depth)
             .limit_complexity(config.max_complexity)
             .extension(crate::limits::LimitsExtension(std::sync::Arc::new(crate::limits::Limits::new(&config))))
             .data(state);
