@@ -127,14 +127,41 @@ pub fn cc_shared(sources: &[&Path], out: &Path, extra: &[&str]) {
     );
 }
 
-/// The panicking Rust test fixture (`plugins/fixtures/panicky`), copied into
-/// `dir`. The copy cargo leaves next to the test executables is removed, so the
-/// fixture never sits in a folder a server loads plugins from by default.
+/// The panicking Rust test fixture (`plugins/fixtures/panicky`), built as a
+/// cdylib on demand and copied into `dir`. The workspace builds it as an rlib
+/// only, and the copy cargo leaves next to the test executables is removed, so
+/// the fixture never sits in a folder a server loads plugins from by default.
 pub fn fixture_panicky(dir: &Path) -> PathBuf {
     let package = "cotton-plugin-fixture-panicky";
-    let uplifted = cargo_cdylibs(&[package]).remove(0);
-    let name = uplifted.file_name().expect("file name").to_owned();
-    let built = uplifted.parent().expect("profile folder").join("deps").join(&name);
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let (target, profile_dir) = target_of_running_exe();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root())
+        .args(["rustc", "--quiet", "-j2", "--lib", "--crate-type", "cdylib", "-p", package, "--target-dir"])
+        .arg(&target);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            cmd.arg("--release");
+        }
+        Some(other) => {
+            cmd.arg("--profile").arg(other);
+        }
+        None => panic!("cannot tell the cargo profile of {}", profile_dir.display()),
+    }
+    cmd.env_remove("CARGO_TARGET_DIR").env("CARGO_TERM_COLOR", "never");
+    cmd.env_remove("RUSTFLAGS").env_remove("CARGO_ENCODED_RUSTFLAGS");
+    let out = cmd.output().expect("run cargo rustc");
+    assert!(
+        out.status.success(),
+        "cargo rustc of {package} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = format!("{}{}{}", std::env::consts::DLL_PREFIX, package.replace('-', "_"), std::env::consts::DLL_SUFFIX);
+    let uplifted = profile_dir.join(&name);
+    let built = profile_dir.join("deps").join(&name);
     let out = dir.join(&name);
     std::fs::copy(if built.is_file() { &built } else { &uplifted }, &out).expect("copy the fixture");
     let _ = std::fs::remove_file(&uplifted);
