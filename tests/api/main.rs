@@ -15,6 +15,7 @@ mod authz;
 mod bench_generate;
 mod audit;
 mod cards;
+mod connections;
 mod default_printer;
 mod demo_ginning;
 mod events;

@@ -27,7 +27,7 @@ const ALLOCATION: &str = "query($u: ID!) { premiumAllocation(unitId: $u) { unit 
 const MY_RESULTS: &str = "query($s: Int) { myResults(season: $s) { units { id code } tickets { ticketNo card { cardNo bales { barcode inspection { premium } } } } premiumShares { unit { id code } seedKg shareKg } } }";
 const AREA: &str = "query($s: Int!, $r: ID) { areaReport(season: $s, regionId: $r) { season unitsByStatus { status count } deliveredSeedKg cardedSeedKg balesLinked lintKg premiumKg premiumRatePct units { unit { id code } regionName deliveredSeedKg cardedSeedKg balesLinked lintKg premiumKg premiumRatePct } } }";
 const AREA_XLSX: &str = "query($s: Int!, $r: ID) { areaReportXlsx(season: $s, regionId: $r) { fileName mimeType base64 } }";
-const LINKS: &str = "query($s: Int!) { lintAssociation(season: $s) { cardNo ticketNo growerName unitName baleBarcode conditionedKg premium inspected } }";
+const LINKS: &str = "query($s: Int!) { lintAssociation(season: $s, first: 200) { totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { cardNo ticketNo growerName unitName baleBarcode conditionedKg premium inspected } } } }";
 const ENTERPRISE_XLSX: &str = "query($s: Int!) { enterpriseReportXlsx(season: $s) { fileName mimeType base64 } }";
 
 /// The inspection results of the harvest (条码, 颜色级, 长度, 强度, 马克隆值, 整齐度, 含杂率, 回潮率, 公定重量).
@@ -482,6 +482,9 @@ async fn area_and_enterprise_reports_are_scoped(backend: Backend) {
 
     // ---- Enterprises: only their own bales.
     let links = srv.ok(Some(m.qy_a()), LINKS, json!({ "s": SEASON })).await["lintAssociation"].clone();
+    assert_eq!(links["totalCount"], 11, "{links}");
+    assert_eq!(links["pageInfo"], json!({ "hasNextPage": false, "hasPreviousPage": false }), "one page holds them");
+    let links: Value = links["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
     let mut got: Vec<(String, String, String, Decimal, bool, bool)> = links
         .as_array()
         .unwrap()
@@ -508,7 +511,8 @@ async fn area_and_enterprise_reports_are_scoped(backend: Backend) {
     let u1a = links.as_array().unwrap().iter().find(|l| l["baleBarcode"] == "U1A").unwrap();
     assert_eq!(u1a["growerName"], "张建国");
     assert_eq!(u1a["unitName"], "单户追溯单元");
-    let theirs = srv.ok(Some(&m.qy_b), LINKS, json!({ "s": SEASON })).await["lintAssociation"].clone();
+    let theirs = srv.ok(Some(&m.qy_b), LINKS, json!({ "s": SEASON })).await["lintAssociation"]["edges"].clone();
+    let theirs: Value = theirs.as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
     let barcodes: Vec<String> = theirs.as_array().unwrap().iter().map(|l| s(&l["baleBarcode"])).collect();
     assert_eq!(barcodes, ["EBA"], "enterprise B sees only its bale");
     assert_eq!(theirs[0]["premium"], false);

@@ -77,12 +77,14 @@ impl Api {
         format!("{rest}/graphql/ws")
     }
 
-    /// One POST; the raw GraphQL response body.
+    /// One POST of `{query, variables}`; the raw GraphQL response body.
     async fn post(&self, query: &str, variables: &Value, token: Option<&str>) -> Result<Value, ApiError> {
-        let mut req = self
-            .http
-            .post(format!("{}/graphql", self.base))
-            .json(&json!({ "query": query, "variables": variables }));
+        self.post_body(&json!({ "query": query, "variables": variables }), token).await
+    }
+
+    /// One POST of a request body; the raw GraphQL response body.
+    async fn post_body(&self, body: &Value, token: Option<&str>) -> Result<Value, ApiError> {
+        let mut req = self.http.post(format!("{}/graphql", self.base)).json(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -154,19 +156,34 @@ impl Api {
     /// The full response body of an authenticated request (partial errors kept);
     /// on UNAUTHENTICATED it signs in again once and retries.
     pub async fn request(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
+        self.request_body(&json!({ "query": query, "variables": variables })).await
+    }
+
+    async fn request_body(&self, request: &Value) -> Result<Value, ApiError> {
         if self.access_token().await.is_none() {
             self.login().await?;
         }
         let token = self.access_token().await;
-        let body = self.post(query, &variables, token.as_deref()).await?;
+        let body = self.post_body(request, token.as_deref()).await?;
         match Self::first_error(&body) {
             Some(ApiError::Graphql { code, .. }) if code == "UNAUTHENTICATED" => {
                 self.reauthenticate().await?;
                 let token = self.access_token().await;
-                self.post(query, &variables, token.as_deref()).await
+                self.post_body(request, token.as_deref()).await
             }
             _ => Ok(body),
         }
+    }
+
+    /// A typed operation (`graphql_client`): its `data`; any GraphQL error is an error.
+    pub async fn run<Q: graphql_client::GraphQLQuery>(&self, variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+        let request = serde_json::to_value(Q::build_query(variables)).map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        let body = self.request_body(&request).await?;
+        if let Some(e) = Self::first_error(&body) {
+            return Err(e);
+        }
+        serde_json::from_value(body["data"].clone())
+            .map_err(|e| ApiError::Unreachable(format!("服务器的回答与接口不符：{e}")))
     }
 
     /// `data` of an authenticated request; any GraphQL error is an error.

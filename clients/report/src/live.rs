@@ -1,26 +1,25 @@
-//! The live loop: subscribe over `graphql-transport-ws`, keep the counts in
-//! step with the events, resynchronise from queries on start, after each event
-//! batch, periodically and after every reconnect, and reconnect with back-off.
+//! The live loop: subscribe over `graphql-transport-ws` (the `graphql-ws-client`
+//! crate, typed operations from `ops`), keep the counts in step with the events,
+//! resynchronise from queries on start, after each event batch, periodically and
+//! after every reconnect, and reconnect with back-off.
 
+use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use futures_util::StreamExt;
+use graphql_ws_client::graphql::StreamingOperation;
+use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::api::{Api, ApiError};
+use crate::ops::{self, AreaReport, AreaReportXlsx, Events, area_report, area_report_xlsx, events};
 use crate::output::{Counts, Output, Reason};
-
-pub const TOPICS: [&str; 6] = ["UNIT_REVIEWED", "UNIT_CHANGED", "TICKET_UPLOADED", "CARD_PRINTED", "CARD_FINISHED", "BALE_LINKED"];
-
-const SUBSCRIPTION: &str = "subscription($t: [EventTopic!]) { events(topics: $t) { topic at regionId unitId cardNo ticketNo baleBarcode } }";
-const AREA: &str = "query($s: Int!) { areaReport(season: $s) { unitsByStatus { status count } cards { printed exported processing finished } deliveredSeedKg cardedSeedKg balesLinked lintKg premiumKg premiumRatePct } }";
-const XLSX: &str = "query($s: Int!) { areaReportXlsx(season: $s) { fileName mimeType base64 } }";
 
 /// Events arriving within this window are applied together.
 const BATCH_WINDOW: Duration = Duration::from_millis(250);
@@ -84,14 +83,17 @@ pub fn stdin_commands() -> mpsc::UnboundedReceiver<Command> {
 
 /// Writes the area workbook to `path` (or `<dir>/<server's file name>`); returns the path and size.
 pub async fn write_xlsx(api: &Api, season: i32, path: Option<&Path>, dir: &Path) -> Result<(PathBuf, usize), String> {
-    let d = api.query(XLSX, json!({ "s": season })).await.map_err(|e| e.to_string())?;
-    let file = &d["areaReportXlsx"];
+    let d = api
+        .run::<AreaReportXlsx>(area_report_xlsx::Variables { season: i64::from(season) })
+        .await
+        .map_err(|e| e.to_string())?;
+    let file = d.area_report_xlsx;
     let bytes = base64::engine::general_purpose::STANDARD
-        .decode(file["base64"].as_str().unwrap_or_default())
+        .decode(&file.base64)
         .map_err(|e| format!("统计表内容无法解码：{e}"))?;
     let path = match path {
         Some(p) => p.to_path_buf(),
-        None => dir.join(file["fileName"].as_str().unwrap_or("area-report.xlsx").replace(['/', '\\'], "_")),
+        None => dir.join(file.file_name.replace(['/', '\\'], "_")),
     };
     std::fs::write(&path, &bytes).map_err(|e| format!("写入 {} 失败：{e}", path.display()))?;
     Ok((path, bytes.len()))
@@ -127,13 +129,74 @@ pub struct Report {
     pub out: Output,
     pub cfg: Config,
     pub region: String,
-    area: Value,
+    area: Option<area_report::AreaReportAreaReport>,
     events: u64,
     last: Option<Counts>,
     stdin_open: bool,
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// What the socket last said, seen on its way into the client: why a
+/// connection ended, and when anything last arrived.
+struct Wire {
+    last_rx: Instant,
+    ended: Option<String>,
+}
+
+/// One connected session: the client (to close it), the events subscription and
+/// the connection's actor, running as its own task (it answers the server's
+/// pings and sends keep-alives even while the report is busy querying).
+struct Live {
+    client: Option<graphql_ws_client::Client>,
+    events: graphql_ws_client::Subscription<StreamingOperation<Events>>,
+    actor: tokio::task::JoinHandle<()>,
+    wire: Arc<Mutex<Wire>>,
+}
+
+impl Live {
+    /// Why the events stream ended.
+    fn why_ended(&self) -> String {
+        let w = self.wire.lock().expect("wire");
+        if let Some(why) = &w.ended {
+            return why.clone();
+        }
+        if w.last_rx.elapsed() >= KEEPALIVE * 3 {
+            return "长时间未收到服务器消息".into();
+        }
+        "连接已关闭".into()
+    }
+
+    /// Closes the connection properly (1000) and lets the actor send the frame.
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            client.close(1000, "退出").await;
+        }
+        let _ = timeout(Duration::from_secs(1), &mut self.actor).await;
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.actor.abort();
+    }
+}
+
+/// The `connection_init` payload: the contract's authorization.
+#[derive(serde::Serialize)]
+struct InitPayload {
+    authorization: String,
+}
+
+/// The text of a refused subscription's errors, with their codes.
+fn errors_text(errors: &[graphql_client::Error]) -> String {
+    errors
+        .iter()
+        .map(|e| {
+            let code = e.extensions.as_ref().and_then(|x| x.get("code")).and_then(|c| c.as_str()).unwrap_or("ERROR");
+            format!("{}（{code}）", e.message)
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
 
 enum Ended {
     Quit,
@@ -142,43 +205,56 @@ enum Ended {
 
 impl Report {
     pub fn new(api: Api, out: Output, cfg: Config, region: String) -> Report {
-        Report { api, out, cfg, region, area: Value::Null, events: 0, last: None, stdin_open: true }
+        Report { api, out, cfg, region, area: None, events: 0, last: None, stdin_open: true }
     }
 
     fn counts(&self) -> Counts {
-        let a = &self.area;
-        let s = |k: &str| a[k].as_str().unwrap_or("0").to_string();
         let mut units = std::collections::BTreeMap::new();
         for (k, _) in crate::output::STATUSES {
             units.insert(k.to_string(), 0);
         }
-        for row in a["unitsByStatus"].as_array().into_iter().flatten() {
-            if let Some(st) = row["status"].as_str() {
-                units.insert(st.to_string(), row["count"].as_i64().unwrap_or(0));
-            }
+        let Some(a) = &self.area else {
+            let zero = || "0".to_string();
+            return Counts {
+                season: self.cfg.season,
+                region: self.region.clone(),
+                units,
+                delivered_seed_kg: zero(),
+                carded_seed_kg: zero(),
+                lint_kg: zero(),
+                premium_kg: zero(),
+                premium_rate_pct: zero(),
+                ..Counts::default()
+            };
+        };
+        for row in &a.units_by_status {
+            // The enum as the schema spells it (a status newer than the report keeps its name).
+            let status = match serde_json::to_value(&row.status) {
+                Ok(serde_json::Value::String(s)) => s,
+                _ => continue,
+            };
+            units.insert(status, row.count);
         }
+        let c = &a.cards;
         Counts {
             season: self.cfg.season,
             region: self.region.clone(),
             units,
             // Every card printed this season, whatever it has become since.
-            cards_printed: ["printed", "exported", "processing", "finished"]
-                .iter()
-                .map(|k| a["cards"][*k].as_i64().unwrap_or(0) as usize)
-                .sum(),
-            cards_finished: a["cards"]["finished"].as_i64().unwrap_or(0) as usize,
-            bales_linked: a["balesLinked"].as_i64().unwrap_or(0),
-            delivered_seed_kg: s("deliveredSeedKg"),
-            carded_seed_kg: s("cardedSeedKg"),
-            lint_kg: s("lintKg"),
-            premium_kg: s("premiumKg"),
-            premium_rate_pct: s("premiumRatePct"),
+            cards_printed: (c.printed + c.exported + c.processing + c.finished) as usize,
+            cards_finished: c.finished as usize,
+            bales_linked: a.bales_linked,
+            delivered_seed_kg: a.delivered_seed_kg.clone(),
+            carded_seed_kg: a.carded_seed_kg.clone(),
+            lint_kg: a.lint_kg.clone(),
+            premium_kg: a.premium_kg.clone(),
+            premium_rate_pct: a.premium_rate_pct.clone(),
         }
     }
 
     async fn read_area(&mut self) -> Result<(), ApiError> {
-        let d = self.api.query(AREA, json!({ "s": self.cfg.season })).await?;
-        self.area = d["areaReport"].clone();
+        let d = self.api.run::<AreaReport>(area_report::Variables { season: i64::from(self.cfg.season) }).await?;
+        self.area = Some(d.area_report);
         Ok(())
     }
 
@@ -199,7 +275,7 @@ impl Report {
 
     /// Applies a batch of events: the counts are re-read from `areaReport`
     /// (one query for the whole batch), so nothing is inferred from the events.
-    async fn apply_batch(&mut self, batch: Vec<Value>) -> Result<(), ApiError> {
+    async fn apply_batch(&mut self, batch: Vec<events::ResponseData>) -> Result<(), ApiError> {
         self.events += batch.len() as u64;
         self.read_area().await
     }
@@ -211,9 +287,9 @@ impl Report {
         }
     }
 
-    /// Opens the socket, sends `connection_init` with the token and waits for the ack,
-    /// then subscribes.
-    async fn connect(&self) -> Result<Ws, String> {
+    /// Opens the socket, sends `connection_init` with the token and waits for the
+    /// ack, then subscribes to the events.
+    async fn connect(&self) -> Result<Live, String> {
         // A cheap authenticated query first: it renews an expired token, and
         // tells an unreachable server apart from a refused socket.
         self.api.query("{ me { id } }", json!({})).await.map_err(|e| e.to_string())?;
@@ -221,79 +297,77 @@ impl Report {
         let url = self.api.ws_url();
         let mut req = url.as_str().into_client_request().map_err(|e| format!("{url}: {e}"))?;
         req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header value"));
-        let (mut ws, _) = timeout(HANDSHAKE, tokio_tungstenite::connect_async(req))
+        let (ws, _) = timeout(HANDSHAKE, tokio_tungstenite::connect_async(req))
             .await
             .map_err(|_| "WebSocket 连接超时".to_string())?
             .map_err(|e| format!("WebSocket 连接失败：{e}"))?;
-        let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
-        ws.send(Message::text(init.to_string())).await.map_err(|e| e.to_string())?;
-        let deadline = Instant::now() + HANDSHAKE;
-        loop {
-            let msg = timeout(deadline.saturating_duration_since(Instant::now()), ws.next())
-                .await
-                .map_err(|_| "等待 connection_ack 超时".to_string())?;
-            let text = match msg {
-                Some(Ok(Message::Text(t))) => t.as_str().to_string(),
-                Some(Ok(Message::Close(f))) => return Err(format!("服务器关闭了连接：{f:?}")),
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e.to_string()),
-                None => return Err("连接已关闭".into()),
-            };
-            let v: Value = serde_json::from_str(&text).unwrap_or_default();
-            match v["type"].as_str() {
-                Some("connection_ack") => break,
-                Some("ping") => {
-                    let _ = ws.send(Message::text(json!({ "type": "pong" }).to_string())).await;
-                }
-                Some("connection_error") | Some("error") => return Err(format!("服务器拒绝连接：{}", v["payload"])),
-                _ => {}
+        let wire = Arc::new(Mutex::new(Wire { last_rx: Instant::now(), ended: None }));
+        let seen = wire.clone();
+        let ws = ws.inspect(move |m| {
+            let mut w = seen.lock().expect("wire");
+            w.last_rx = Instant::now();
+            match m {
+                Ok(Message::Close(f)) => w.ended = Some(format!("服务器关闭了连接 {f:?}")),
+                Err(e) => w.ended = Some(e.to_string()),
+                Ok(_) => {}
             }
-        }
-        let sub = json!({ "type": "subscribe", "id": "events", "payload": { "query": SUBSCRIPTION, "variables": { "t": TOPICS } } });
-        ws.send(Message::text(sub.to_string())).await.map_err(|e| e.to_string())?;
-        Ok(ws)
+        });
+        let refused = |e: graphql_ws_client::Error| match e {
+            graphql_ws_client::Error::Close(code, reason) => format!("服务器拒绝连接：{reason}（{code}）"),
+            other => format!("WebSocket 握手失败：{other}"),
+        };
+        // Keep-alive: a ping after 15 s of silence, another after 30 s, and the
+        // connection counts as dropped when 45 s passed without any message.
+        let builder = graphql_ws_client::Client::build(ws)
+            .payload(InitPayload { authorization: format!("Bearer {token}") })
+            .map_err(refused)?
+            .keep_alive_interval(KEEPALIVE)
+            .keep_alive_retries(0);
+        let (client, actor) = timeout(HANDSHAKE, builder.build())
+            .await
+            .map_err(|_| "等待 connection_ack 超时".to_string())?
+            .map_err(refused)?;
+        let actor = tokio::spawn(actor.into_future());
+        let op = StreamingOperation::<Events>::new(events::Variables { topics: Some(ops::all_topics()) });
+        let events = match timeout(HANDSHAKE, client.subscribe(op)).await {
+            Ok(Ok(events)) => events,
+            Ok(Err(e)) => {
+                actor.abort();
+                return Err(format!("订阅失败：{e}"));
+            }
+            Err(_) => {
+                actor.abort();
+                return Err("订阅超时".into());
+            }
+        };
+        Ok(Live { client: Some(client), events, actor, wire })
     }
 
     /// Runs one connected session until the connection drops or `q`.
-    async fn session(&mut self, mut ws: Ws, cmds: &mut mpsc::UnboundedReceiver<Command>) -> Ended {
-        let mut batch: Vec<Value> = Vec::new();
+    async fn session(&mut self, mut live: Live, cmds: &mut mpsc::UnboundedReceiver<Command>) -> Ended {
+        let mut batch: Vec<events::ResponseData> = Vec::new();
         let mut batch_deadline = Instant::now();
-        let mut last_rx = Instant::now();
-        let mut keepalive = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
         let poll_every = self.cfg.poll.unwrap_or(Duration::from_secs(365 * 24 * 3600));
         let mut poll = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
         loop {
             tokio::select! {
-                msg = ws.next() => {
-                    last_rx = Instant::now();
-                    let text = match msg {
-                        Some(Ok(Message::Text(t))) => t.as_str().to_string(),
-                        Some(Ok(Message::Close(f))) => return Ended::Dropped(format!("服务器关闭了连接 {f:?}")),
-                        Some(Ok(_)) => continue,
-                        Some(Err(e)) => return Ended::Dropped(e.to_string()),
-                        None => return Ended::Dropped("连接已关闭".into()),
-                    };
-                    let v: Value = serde_json::from_str(&text).unwrap_or_default();
-                    match v["type"].as_str() {
-                        Some("next") => {
-                            let ev = &v["payload"]["data"]["events"];
-                            if !ev.is_null() {
-                                if batch.is_empty() {
-                                    batch_deadline = Instant::now() + BATCH_WINDOW;
-                                }
-                                batch.push(ev.clone());
-                            } else if let Some(errs) = v["payload"].get("errors") {
-                                return self.subscription_error(errs).await;
+                item = live.events.next() => match item {
+                    Some(Ok(resp)) => {
+                        if let Some(errors) = resp.errors.filter(|e| !e.is_empty()) {
+                            return self.subscription_error(&errors).await;
+                        }
+                        if let Some(ev) = resp.data {
+                            if batch.is_empty() {
+                                batch_deadline = Instant::now() + BATCH_WINDOW;
                             }
+                            batch.push(ev);
                         }
-                        Some("error") => return self.subscription_error(&v["payload"]).await,
-                        Some("complete") => return Ended::Dropped("服务器结束了订阅".into()),
-                        Some("ping") => {
-                            let _ = ws.send(Message::text(json!({ "type": "pong" }).to_string())).await;
-                        }
-                        _ => {}
                     }
-                }
+                    Some(Err(e)) => return Ended::Dropped(format!("订阅出错：{e}")),
+                    // The server completed the subscription, closed the socket,
+                    // the network failed, or the keep-alive gave up.
+                    None => return Ended::Dropped(live.why_ended()),
+                },
                 _ = sleep_until(batch_deadline), if !batch.is_empty() => {
                     let events = std::mem::take(&mut batch);
                     if let Err(e) = self.apply_batch(events).await {
@@ -307,17 +381,9 @@ impl Report {
                     }
                     self.emit(Reason::Poll, true);
                 }
-                _ = keepalive.tick() => {
-                    if last_rx.elapsed() > KEEPALIVE * 3 {
-                        return Ended::Dropped("长时间未收到服务器消息".into());
-                    }
-                    if ws.send(Message::text(json!({ "type": "ping" }).to_string())).await.is_err() {
-                        return Ended::Dropped("发送心跳失败".into());
-                    }
-                }
                 cmd = cmds.recv(), if self.stdin_open => match cmd {
                     Some(Command::Quit) => {
-                        let _ = ws.close(None).await;
+                        live.close().await;
                         return Ended::Quit;
                     }
                     Some(Command::Xlsx(path)) => self.xlsx(path).await,
@@ -334,8 +400,8 @@ impl Report {
         }
     }
 
-    async fn subscription_error(&self, payload: &Value) -> Ended {
-        let text = payload.to_string();
+    async fn subscription_error(&self, errors: &[graphql_client::Error]) -> Ended {
+        let text = errors_text(errors);
         if text.contains("UNAUTHENTICATED") {
             // An expired token: the next connection signs in again.
             let _ = self.api.reauthenticate().await;
@@ -349,19 +415,19 @@ impl Report {
         let mut first = true;
         loop {
             let attempt = async {
-                let ws = self.connect().await?;
+                let live = self.connect().await?;
                 // Subscribed first, then read: whatever happens from now on is
                 // either in the read or arrives as an event.
                 self.resync().await.map_err(|e| e.to_string())?;
-                Ok::<Ws, String>(ws)
+                Ok::<Live, String>(live)
             };
             let why = match attempt.await {
-                Ok(ws) => {
+                Ok(live) => {
                     backoff.reset();
                     self.out.connected();
                     self.emit(if first { Reason::Start } else { Reason::Reconnect }, false);
                     first = false;
-                    match self.session(ws, &mut cmds).await {
+                    match self.session(live, &mut cmds).await {
                         Ended::Quit => return Ok(()),
                         Ended::Dropped(why) => why,
                     }

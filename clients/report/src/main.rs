@@ -8,6 +8,7 @@
 
 mod api;
 mod live;
+mod ops;
 mod output;
 
 use std::path::PathBuf;

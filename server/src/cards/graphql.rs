@@ -290,10 +290,12 @@ impl CardQuery {
         to: Option<DateTime<Utc>>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<PrintRecordConnection> {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
-        let (after, limit) = relay::window(first, after.as_deref())?;
+        let window = relay::window(first, after.as_deref(), last, before.as_deref())?;
         let card_no = card_no
             .as_deref()
             .map(str::trim)
@@ -346,15 +348,11 @@ impl CardQuery {
                 q
             }};
         }
-        let (total, rows): (i64, Vec<PrintRecordRow>) = db_run!(conn: {
+        let (total, fetched): (i64, relay::Fetched<PrintRecordRow>) = db_run!(conn: {
             let total = filtered!().count().get_result(conn).await?;
-            let mut q = filtered!().order(print_records::id.desc()).limit(limit + 1).select(PrintRecordRow::as_select());
-            if let Some(a) = after {
-                q = q.filter(print_records::id.lt(a));
-            }
-            (total, q.load(conn).await?)
+            (total, relay::page_query!(conn, filtered, print_records::id, desc, window, PrintRecordRow::as_select()))
         });
-        let (edges, page_info) = relay::page(rows, limit, |r| r.id);
+        let (edges, page_info) = relay::page(fetched, |r| r.id);
         Ok(PrintRecordConnection {
             edges: edges.into_iter().map(|(cursor, r)| PrintRecordEdge { cursor, node: PrintRecord(r) }).collect(),
             page_info,

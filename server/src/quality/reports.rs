@@ -14,6 +14,7 @@ use crate::db::prelude::*;
 use crate::db::schema::{bales, growers, tickets, trace_cards, trace_units, unit_plots, ticket_plots};
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
+use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, parse_id};
 use crate::units::UnitRow;
@@ -356,6 +357,21 @@ fn report_regiment(me: &crate::auth::Principal, region_id: Option<&ID>) -> AppRe
     }
 }
 
+#[derive(SimpleObject)]
+pub struct LintLinkEdge {
+    cursor: String,
+    node: LintLink,
+}
+
+/// The enterprise's lint association as a Relay connection, in the order the
+/// bales were recorded.
+#[derive(SimpleObject)]
+pub struct LintLinkConnection {
+    edges: Vec<LintLinkEdge>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
 /// One bale in the enterprise's lint association: card → bale, with inspection.
 #[derive(SimpleObject)]
 pub struct LintLink {
@@ -370,6 +386,7 @@ pub struct LintLink {
 }
 
 struct LinkRow {
+    id: i64,
     card_no: Option<String>,
     ticket_no: Option<String>,
     grower_name: Option<String>,
@@ -380,28 +397,53 @@ struct LinkRow {
     inspected: bool,
 }
 
-/// Every bale of the enterprise pressed for `season`'s cards (and its untraced
-/// bales), with card, ticket, grower, unit and premium status.
-async fn lint_links(conn: &mut DbConn, enterprise_id: i64, season: i32) -> AppResult<Vec<LinkRow>> {
-    let traced: Vec<(String, Dec, String, String, String, String)> = db_run!(conn: {
-        bales::table
-            .inner_join(trace_cards::table.inner_join(tickets::table.inner_join(growers::table)))
-            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
-            .filter(bales::enterprise_id.eq(enterprise_id))
-            .filter(trace_cards::season.eq(season))
-            .order((bales::line_id, bales::seq))
-            .select((bales::barcode, bales::conditioned_kg, trace_cards::card_no, tickets::ticket_no, growers::name, trace_units::name))
-            .load(conn)
-            .await?
+/// The enterprise's traced bales of `season`'s cards, with card, ticket, grower,
+/// unit and premium status, in the order they were recorded (bale id): the rows
+/// of `window`, or all of them; with the count of all.
+async fn lint_links(
+    conn: &mut DbConn,
+    enterprise_id: i64,
+    season: i32,
+    window: Option<relay::Window>,
+) -> AppResult<(i64, relay::Fetched<LinkRow>)> {
+    type Traced = (i64, String, Dec, String, String, String, String);
+    macro_rules! filtered {
+        () => {
+            bales::table
+                .inner_join(trace_cards::table.inner_join(tickets::table.inner_join(growers::table)))
+                .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
+                .filter(bales::enterprise_id.eq(enterprise_id))
+                .filter(trace_cards::season.eq(season))
+                .into_boxed()
+        };
+    }
+    macro_rules! selection {
+        () => {
+            (bales::id, bales::barcode, bales::conditioned_kg, trace_cards::card_no, tickets::ticket_no, growers::name, trace_units::name)
+        };
+    }
+    let (total, fetched): (i64, relay::Fetched<Traced>) = db_run!(conn: {
+        match window {
+            Some(w) => {
+                let total = filtered!().count().get_result(conn).await?;
+                (total, relay::page_query!(conn, filtered, bales::id, asc, w, selection!()))
+            }
+            None => {
+                let rows: Vec<Traced> = filtered!().order(bales::id).select(selection!()).load(conn).await?;
+                (rows.len() as i64, relay::Fetched { rows, has_previous_page: false, has_next_page: false })
+            }
+        }
     });
-    let barcodes: Vec<String> = traced.iter().map(|t| t.0.clone()).collect();
+    let barcodes: Vec<String> = fetched.rows.iter().map(|t| t.1.clone()).collect();
     let insp = super::inspections_by_barcodes(conn, &barcodes).await?;
     let rules = crate::season::rules_for(conn, season).await?;
-    Ok(traced
+    let relay::Fetched { rows, has_previous_page, has_next_page } = fetched;
+    let rows = rows
         .into_iter()
-        .map(|(barcode, kg, card_no, ticket_no, grower, unit)| {
+        .map(|(id, barcode, kg, card_no, ticket_no, grower, unit)| {
             let i = insp.get(&barcode);
             LinkRow {
+                id,
                 premium: i.is_some_and(|i| i.premium(&rules)),
                 inspected: i.is_some(),
                 conditioned_kg: super::lint_kg(kg.0, i),
@@ -412,7 +454,8 @@ async fn lint_links(conn: &mut DbConn, enterprise_id: i64, season: i32) -> AppRe
                 barcode,
             }
         })
-        .collect())
+        .collect();
+    Ok((total, relay::Fetched { rows, has_previous_page, has_next_page }))
 }
 
 fn links_xlsx(season: i32, usage: (i64, i64, i64, i64), links: &[LinkRow]) -> AppResult<Vec<u8>> {
@@ -492,26 +535,45 @@ impl ReportQuery {
         Ok(RenderedFile { file_name: format!("追溯统计-{name}-{season}.xlsx"), mime_type: XLSX_MIME.into(), bytes }.into())
     }
 
-    /// The enterprise's lint association: every traced bale of the season with its
-    /// card, ticket, grower, unit, inspection and premium status.
-    async fn lint_association(&self, ctx: &Context<'_>, season: i32) -> Result<Vec<LintLink>> {
+    /// The enterprise's lint association: the traced bales of the season, in the
+    /// order they were recorded, each with its card, ticket, grower, unit,
+    /// inspection and premium status; a Relay connection (`first`/`after`,
+    /// `last`/`before`).
+    async fn lint_association(
+        &self,
+        ctx: &Context<'_>,
+        season: i32,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<LintLinkConnection> {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
+        let window = relay::window(first, after.as_deref(), last, before.as_deref())?;
         let mut conn = ctx.state().db.read().await?;
-        Ok(lint_links(&mut conn, enterprise_id, season)
-            .await?
-            .into_iter()
-            .map(|l| LintLink {
-                card_no: l.card_no,
-                ticket_no: l.ticket_no,
-                grower_name: l.grower_name,
-                unit_name: l.unit_name,
-                bale_barcode: l.barcode,
-                conditioned_kg: l.conditioned_kg.into(),
-                premium: l.premium,
-                inspected: l.inspected,
-            })
-            .collect())
+        let (total, fetched) = lint_links(&mut conn, enterprise_id, season, Some(window)).await?;
+        let (edges, page_info) = relay::page(fetched, |l| l.id);
+        Ok(LintLinkConnection {
+            edges: edges
+                .into_iter()
+                .map(|(cursor, l)| LintLinkEdge {
+                    cursor,
+                    node: LintLink {
+                        card_no: l.card_no,
+                        ticket_no: l.ticket_no,
+                        grower_name: l.grower_name,
+                        unit_name: l.unit_name,
+                        bale_barcode: l.barcode,
+                        conditioned_kg: l.conditioned_kg.into(),
+                        premium: l.premium,
+                        inspected: l.inspected,
+                    },
+                })
+                .collect(),
+            page_info,
+            total_count: total as i32,
+        })
     }
 
     /// Trace-code usage and lint association as an Excel workbook.
@@ -520,8 +582,8 @@ impl ReportQuery {
         let enterprise_id = crate::tickets::enterprise_of(me)?;
         let mut conn = ctx.state().db.read().await?;
         let usage = usage_counts(&mut conn, enterprise_id, season).await?;
-        let links = lint_links(&mut conn, enterprise_id, season).await?;
-        let bytes = links_xlsx(season, usage, &links)?;
+        let (_, links) = lint_links(&mut conn, enterprise_id, season, None).await?;
+        let bytes = links_xlsx(season, usage, &links.rows)?;
         Ok(RenderedFile { file_name: format!("加工企业追溯报表-{season}.xlsx"), mime_type: XLSX_MIME.into(), bytes }.into())
     }
 }

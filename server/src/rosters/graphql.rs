@@ -126,6 +126,7 @@ pub struct RosterQuery;
 impl RosterQuery {
     /// A company's roster for a season: growers with plots that season, searchable
     /// by name, the tail of the ID number, or plot code.
+    #[allow(clippy::too_many_arguments)]
     async fn growers(
         &self,
         ctx: &Context<'_>,
@@ -134,11 +135,13 @@ impl RosterQuery {
         search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<GrowerConnection> {
         let me = ctx.principal()?;
         let company_id = parse_id(&company_id, "连队")?;
         let season = validate_season(season)?;
-        let (after, limit) = relay::window(first, after.as_deref())?;
+        let window = relay::window(first, after.as_deref(), last, before.as_deref())?;
         let mut conn = ctx.state().db.read().await?;
         let company = super::require_company(&mut conn, company_id).await?;
         if !super::can_read_roster(me, &company) {
@@ -172,15 +175,11 @@ impl RosterQuery {
                 q
             }};
         }
-        let (total, rows): (i64, Vec<GrowerRow>) = db_run!(conn: {
+        let (total, fetched): (i64, relay::Fetched<GrowerRow>) = db_run!(conn: {
             let total = filtered!().count().get_result(conn).await?;
-            let mut q = filtered!().order(growers::id).limit(limit + 1).select(GrowerRow::as_select());
-            if let Some(a) = after {
-                q = q.filter(growers::id.gt(a));
-            }
-            (total, q.load(conn).await?)
+            (total, relay::page_query!(conn, filtered, growers::id, asc, window, GrowerRow::as_select()))
         });
-        let (edges, page_info) = relay::page(rows, limit, |g| g.id);
+        let (edges, page_info) = relay::page(fetched, |g| g.id);
         Ok(GrowerConnection {
             edges: edges.into_iter().map(|(cursor, g)| GrowerEdge { cursor, node: Grower(g) }).collect(),
             page_info,

@@ -360,13 +360,15 @@ impl UnitQuery {
         region_id: Option<ID>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<TraceUnitConnection> {
         let me = ctx.principal()?.clone();
         if me.role == Role::Enterprise {
             return Err(AppError::Forbidden("加工企业不能查看追溯单元列表".into()).into());
         }
         let region = region_id.as_ref().map(|r| parse_id(r, "归属地区")).transpose()?;
-        let (after, limit) = relay::window(first, after.as_deref())?;
+        let window = relay::window(first, after.as_deref(), last, before.as_deref())?;
         let status = status.map(|s| UnitStatus::from(s).as_str());
         let kind = kind.map(|k| UnitKind::from(k).as_str());
         let phone = me.phone.clone().unwrap_or_default();
@@ -404,17 +406,13 @@ impl UnitQuery {
                 q
             }};
         }
-        let (total, rows): (i64, Vec<UnitRow>) = db_run!(conn: {
+        let (total, fetched): (i64, relay::Fetched<UnitRow>) = db_run!(conn: {
             let total = filtered!().count().get_result(conn).await?;
-            let mut q = filtered!().order(trace_units::id).limit(limit + 1).select(UnitRow::as_select());
-            if let Some(a) = after {
-                q = q.filter(trace_units::id.gt(a));
-            }
-            (total, q.load(conn).await?)
+            (total, relay::page_query!(conn, filtered, trace_units::id, asc, window, UnitRow::as_select()))
         });
         drop(conn);
-        prime_unit_loaders(ctx, &rows).await?;
-        let (edges, page_info) = relay::page(rows, limit, |u| u.id);
+        prime_unit_loaders(ctx, &fetched.rows).await?;
+        let (edges, page_info) = relay::page(fetched, |u| u.id);
         Ok(TraceUnitConnection {
             edges: edges.into_iter().map(|(cursor, u)| TraceUnitEdge { cursor, node: TraceUnit(u) }).collect(),
             page_info,
