@@ -241,7 +241,7 @@ async fn frontend_snippets(backend: Backend) {
     let out = run(node(&dir, "upload.mjs", &srv, ADMIN_USER, ADMIN_PW).arg(&file), "upload.mjs").await;
     let report: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("upload.mjs ({e}): {out}"));
     assert_eq!(report["created"], 1, "{report}");
-    assert_eq!(report["rows"][0]["status"], "created", "{report}");
+    assert_eq!(report["rows"][0]["status"], "CREATED", "{report}");
     let token = srv.login("lian_r9", "Upl0ad!Pw").await;
     assert_eq!(srv.me(&token).await["org"]["code"], "R9-01");
 }
