@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::orgs::graphql::create_org_tx;
 use crate::state::AppState;
 
-pub const DEMO_PASSWORD: &str = "Cotton@2026";
+pub use crate::demo_season::DEMO_PASSWORD;
 /// The platform admin the demo creates when the database has none yet.
 pub const DEMO_ADMIN_PASSWORD: &str = "Admin@2026";
 

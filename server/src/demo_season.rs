@@ -14,6 +14,8 @@ use crate::units::service::{self, NewUnit};
 use cotton_domain::processing::{CollectorModel, ProcessingEvent};
 use cotton_domain::units::UnitKind;
 
+/// Every demo account's password.
+pub const DEMO_PASSWORD: &str = "Cotton@2026";
 pub const DEMO_SEASON: i32 = 2026;
 pub const GROWERS_PER_COMPANY: usize = 16;
 /// The demo initiator (组团发起人) of the second regiment.
@@ -69,7 +71,7 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     // The initiator of regiment 2, registered under 二团.
     let regiment2 = crate::orgs::find_by_code(&mut conn, "XJBT-01-02").await?.expect("demo regiment");
     if crate::accounts::find_by_username(&mut conn, DEMO_INITIATOR.0).await?.is_none() {
-        let hash = auth::hash_password(crate::demo::DEMO_PASSWORD.to_string()).await?;
+        let hash = auth::hash_password(DEMO_PASSWORD.to_string()).await?;
         NewAccount {
             username: DEMO_INITIATOR.0,
             password_hash: &hash,

@@ -18,7 +18,6 @@ use async_graphql::{Response, ServerError, ServerResult, Variables};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::config::Config;
 
 /// Root mutation fields that sign in (or register and sign in): one token each
 /// from the caller's IP bucket.
@@ -189,13 +188,15 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn new(config: &Config) -> Limits {
+    /// The limits of the configuration's settings (`Config` holds them; this
+    /// module does not know `Config`, so the two do not import each other).
+    pub fn new(max_depth: usize, max_aliases: usize, introspection: bool, sign_in_per_ip: &Rate, sms_per_ip: &Rate) -> Limits {
         Limits {
-            max_depth: config.max_depth,
-            max_aliases: config.max_aliases,
-            introspection: config.introspection,
-            sign_in: Bucket::new(config.sign_in_per_ip.n, config.sign_in_per_ip.period, "登录请求"),
-            sms: Bucket::new(config.sms_per_ip.n, config.sms_per_ip.period, "验证码发送请求"),
+            max_depth,
+            max_aliases,
+            introspection,
+            sign_in: Bucket::new(sign_in_per_ip.n, sign_in_per_ip.period, "登录请求"),
+            sms: Bucket::new(sms_per_ip.n, sms_per_ip.period, "验证码发送请求"),
         }
     }
 

@@ -98,7 +98,7 @@ pub fn build_schema(state: Option<AppState>) -> CottonSchema {
         // Depth is limited by `LimitsExtension` (introspection has its own allowance there).
         builder = builder
             .limit_complexity(config.max_complexity)
-            .extension(crate::limits::LimitsExtension(std::sync::Arc::new(crate::limits::Limits::new(&config))))
+            .extension(crate::limits::LimitsExtension(std::sync::Arc::new(crate::limits::Limits::new(config.max_depth, config.max_aliases, config.introspection, &config.sign_in_per_ip, &config.sms_per_ip))))
             .data(state);
         if !config.introspection {
             builder = builder.disable_introspection();
