@@ -1,4 +1,4 @@
-//! Premium-cotton allocation among a unit's growers (SPEC §9, manual §1.7).
+//! Premium-cotton allocation among a unit's growers (rules §9, manual §1.7).
 //!
 //! Grower g gets `Q × S_g / S`, where S_g is g's net seed cotton on the unit's
 //! carded tickets and S the unit's total. Shares are rounded to 0.01 kg by the

@@ -1,4 +1,4 @@
-//! Trace card numbers (追溯卡号, SPEC §7).
+//! Trace card numbers (追溯卡号, rules §7).
 //!
 //! # Format
 //!

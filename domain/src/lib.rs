@@ -7,13 +7,13 @@
 //! |---|---|
 //! | [`identity`] | resident ID numbers, unified social credit codes, mobiles |
 //! | [`orgs`] | org tree, roles, codes, names, usernames, passwords |
-//! | [`season`] | per-season rules (SPEC §5) |
-//! | [`units`] | trace-unit kinds, statuses, lifecycle, plot/unit areas (SPEC §4) |
-//! | [`weights`] | weigh-ticket and bale weights (SPEC §6) |
-//! | [`allocation`] | premium-cotton allocation by largest remainder (SPEC §9) |
-//! | [`card_no`] | trace card numbers with a check digit (SPEC §7) |
-//! | [`line`] | the gin line state machine: scans, delay, bales, finish, end, reprocess (SPEC §8) |
-//! | [`processing`] | the processing interface: exported cards, processing records (SPEC §7–§8) |
+//! | [`season`] | per-season rules (rules §5) |
+//! | [`units`] | trace-unit kinds, statuses, lifecycle, plot/unit areas (rules §4) |
+//! | [`weights`] | weigh-ticket and bale weights (rules §6) |
+//! | [`allocation`] | premium-cotton allocation by largest remainder (rules §9) |
+//! | [`card_no`] | trace card numbers with a check digit (rules §7) |
+//! | [`line`] | the gin line state machine: scans, delay, bales, finish, end, reprocess (rules §8) |
+//! | [`processing`] | the processing interface: exported cards, processing records (rules §7–§8) |
 
 pub mod allocation;
 pub mod card_no;

@@ -1,4 +1,4 @@
-//! The gin line's state machine (SPEC §8, manual §2.4), written once and used by
+//! The gin line's state machine (rules §8, manual §2.4), written once and used by
 //! the collector client (IV/V, offline), the server's online VI lines, and the
 //! server when it applies an uploaded file.
 //!
@@ -150,7 +150,7 @@ pub struct LineState {
     pub tracing: bool,
 }
 
-/// The standards a bale's conditioned weight is computed with (SPEC §5, §6).
+/// The standards a bale's conditioned weight is computed with (rules §5, §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conditioning {
     /// R0, %.

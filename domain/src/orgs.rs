@@ -1,4 +1,4 @@
-//! Organisations, roles and account names (SPEC §2).
+//! Organisations, roles and account names (rules §2).
 
 use crate::RuleError;
 use serde::{Deserialize, Serialize};

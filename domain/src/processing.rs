@@ -1,4 +1,4 @@
-//! The processing interface (SPEC §7 export, §8 processing): the records that
+//! The processing interface (rules §7 export, §8 processing): the records that
 //! cross between the platform and the collector devices on a gin line.
 //!
 //! Every collector — the file-based IV and V devices and the online VI devices —
@@ -44,9 +44,9 @@ use crate::{RuleError, decimal_places};
 /// Version of the JSON encoding of these records. Bumped on any incompatible
 /// change; additive, optional fields do not bump it.
 pub const PROCESSING_WIRE_VERSION: u32 = 1;
-/// Cards one scan may carry on IV and V devices (SPEC §5).
+/// Cards one scan may carry on IV and V devices (rules §5).
 pub const MAX_CARDS_PER_SCAN_FILE: usize = 10;
-/// Cards one scan may carry on VI devices (SPEC §5).
+/// Cards one scan may carry on VI devices (rules §5).
 pub const MAX_CARDS_PER_SCAN_ONLINE: usize = 20;
 /// Most cards one export may carry.
 pub const MAX_EXPORT_CARDS: usize = 100_000;
@@ -59,7 +59,7 @@ pub const MAX_BALE_NET_KG: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
 /// Longest bale barcode, characters.
 pub const MAX_BARCODE_LEN: usize = 32;
 
-/// The collector types of SPEC §0. Serialised as `"IV"`, `"V"`, `"VI"`.
+/// The collector types of rules §0. Serialised as `"IV"`, `"V"`, `"VI"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CollectorModel {
     #[serde(rename = "IV")]
@@ -92,7 +92,7 @@ impl CollectorModel {
         self == CollectorModel::Vi
     }
 
-    /// Cards one scan may carry by default: 10 on IV and V, 20 on VI (SPEC §5,
+    /// Cards one scan may carry by default: 10 on IV and V, 20 on VI (rules §5,
     /// the manual). The season rules may change it (`SeasonRules::cards_per_scan`).
     pub fn max_cards_per_scan(self) -> usize {
         if self.is_online() {
@@ -150,7 +150,7 @@ impl ModuleType {
     }
 }
 
-/// One trace card as a collector device needs it (SPEC §7 export).
+/// One trace card as a collector device needs it (rules §7 export).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportedCard {
@@ -173,7 +173,7 @@ pub struct ExportedCard {
 }
 
 /// What a production line's collector receives: every not-yet-processed card of
-/// the enterprise, for one line (SPEC §7). For VI devices the same data is
+/// the enterprise, for one line (rules §7). For VI devices the same data is
 /// pulled online.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -194,7 +194,7 @@ pub struct CardExport {
     /// The conditioning standards (R0, Z0) of the seasons of the exported cards,
     /// so the device computes a bale's conditioned weight — and so when a card
     /// finishes — exactly as the platform does. A season missing here counts
-    /// with the defaults of SPEC §5 (8.5 %, 2.5 %).
+    /// with the defaults of rules §5 (8.5 %, 2.5 %).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub standards: Vec<SeasonStandards>,
 }
@@ -233,7 +233,7 @@ impl VerifierCredential {
     }
 }
 
-/// The season rules a device applies itself (SPEC §5): the conditioning
+/// The season rules a device applies itself (rules §5): the conditioning
 /// standards and the cards one scan may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,7 +252,7 @@ pub struct SeasonStandards {
 }
 
 impl SeasonStandards {
-    /// The defaults of SPEC §5: R0 = 8.5 %, Z0 = 2.5 %, the manual's cards per scan.
+    /// The defaults of rules §5: R0 = 8.5 %, Z0 = 2.5 %, the manual's cards per scan.
     pub fn defaults(season: i32) -> Self {
         Self::from_rules(&crate::season::SeasonRules::defaults(season))
     }
@@ -318,7 +318,7 @@ pub struct ProcessingRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProcessingEvent {
-    /// Card numbers scanned together, judged in order (SPEC §8).
+    /// Card numbers scanned together, judged in order (rules §8).
     #[serde(rename_all = "camelCase")]
     Scan { card_nos: Vec<String> },
     /// The operator entered a delay bale count for a card (请企业输入当前加工需要延迟的包数).
@@ -362,7 +362,7 @@ impl ProcessingEvent {
     }
 }
 
-/// What a device sends back: its records for one line (SPEC §8 upload).
+/// What a device sends back: its records for one line (rules §8 upload).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordUpload {

@@ -1,4 +1,4 @@
-//! Per-season rules set by the platform admin (SPEC §5).
+//! Per-season rules set by the platform admin (rules §5).
 
 use crate::{RuleError, decimal_places};
 use rust_decimal::Decimal;
@@ -110,7 +110,7 @@ fn half_open_range(v: Decimal, lo: Decimal, hi: Decimal, what: &str) -> Result<(
 }
 
 impl SeasonRules {
-    /// The default rules of SPEC §5 for `season` (the season is not validated
+    /// The default rules of rules §5 for `season` (the season is not validated
     /// here; see [`validate_season`]).
     pub fn defaults(season: i32) -> Self {
         SeasonRules {

@@ -1,4 +1,4 @@
-//! Trace units (追溯单元, SPEC §4): kinds, review statuses, the lifecycle table,
+//! Trace units (追溯单元, rules §4): kinds, review statuses, the lifecycle table,
 //! plot and unit areas.
 
 use crate::{RuleError, decimal_places};
@@ -124,7 +124,7 @@ impl UnitAction {
 /// Message when an approved unit is modified.
 pub const APPROVED_MODIFY_MSG: &str = "已审核，如需修改请联系团级单位撤销审核";
 
-/// The lifecycle table of SPEC §4: the status after `action` on a unit in
+/// The lifecycle table of rules §4: the status after `action` on a unit in
 /// `status`, where `processing` says whether any of its cards has a bale.
 ///
 /// | action | allowed when | new status |

@@ -1,4 +1,4 @@
-//! Weigh-ticket and bale weights (SPEC §6). All decimal, never floating point.
+//! Weigh-ticket and bale weights (rules §6). All decimal, never floating point.
 //!
 //! Percentages are plain numbers: a moisture regain of 8.5 % is `8.5`.
 //! Results are rounded once, at the end, to 0.01 kg with
@@ -197,7 +197,7 @@ pub fn processable_bales(target_kg: Decimal, nominal_bale_kg: Decimal) -> u32 {
 /// Whether a ticket was uploaded late: more than `window_minutes` after its
 /// gross-weighing time (exactly at the window is on time; an upload stamped
 /// before the weighing, e.g. clock skew, is on time). Late tickets cannot get a
-/// trace card (SPEC §6).
+/// trace card (rules §6).
 pub fn is_late_upload(
     weighed_at: DateTime<Utc>,
     uploaded_at: DateTime<Utc>,

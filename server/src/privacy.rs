@@ -1,4 +1,4 @@
-//! Who sees personal data unmasked (SPEC §3; issue 16 item 4).
+//! Who sees personal data unmasked (rules §3; issue 16 item 4).
 //!
 //! Mobiles are personal data like ID numbers. Each rule is a pure function of the
 //! caller (computed once per request from the token) and the record's owners, so

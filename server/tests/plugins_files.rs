@@ -61,7 +61,7 @@ fn export(model: CollectorModel, n: u64) -> CardExport {
     }
 }
 
-/// A device on the line (SPEC §8): scans the cards in batches of its model's
+/// A device on the line (rules §8): scans the cards in batches of its model's
 /// maximum, enters a delay for the first card (the line starts untraced),
 /// presses bales into the head card until it reaches its target, ends the last
 /// card by hand and re-processes the first one with the verification account.

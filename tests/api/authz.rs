@@ -39,7 +39,7 @@ const SIGNED_IN: &[R] = &[Grower, Initiator, Company, Regiment, Enterprise, Admi
 const ENTERPRISE: &[R] = &[Enterprise];
 const ADMIN: &[R] = &[Admin];
 
-/// (type, field, roles allowed). SPEC §2/§4 and docs/decisions.md.
+/// (type, field, roles allowed). rules §2/§4 and docs/decisions.md.
 const TABLE: &[(&str, &str, &[R])] = &[
     // ---- Query
     ("Query", "me", SIGNED_IN),

@@ -1,4 +1,4 @@
-//! Trace cards (issue 5 items 2, 3, 5; SPEC §7): printTraceCard through the
+//! Trace cards (issue 5 items 2, 3, 5; rules §7): printTraceCard through the
 //! printer plugins and every refusal, card numbers with a check digit,
 //! traceCard, reprintTraceCard, printRecords.
 

@@ -1,4 +1,4 @@
-//! The enterprise's default printer (issue 15 item 7, SPEC §7): setDefaultPrinter
+//! The enterprise's default printer (issue 15 item 7, rules §7): setDefaultPrinter
 //! by the enterprise only, checked against the loaded printer plugins
 //! (case-sensitive; VALIDATION naming the loaded models); printTraceCard without
 //! `printer` and reprints use it, else PDF; a stored default whose plugin is no

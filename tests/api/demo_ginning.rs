@@ -37,7 +37,7 @@ async fn demo_enterprise_can_print_and_export_at_once(backend: Backend) {
         assert_eq!(card["traceUnit"]["status"], "APPROVED", "{card}");
         let t = &card["ticket"];
         assert_eq!(t["late"], false);
-        // The demo's weights obey SPEC §6.
+        // The demo's weights obey rules §6.
         let net = dec(&t["grossKg"]) - dec(&t["tareKg"]);
         assert_eq!(dec(&t["netKg"]), net, "net = gross − tare: {t}");
         let target = (net * dec(&t["lintYieldPct"]) / d("100")).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);

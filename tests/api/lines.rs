@@ -1,5 +1,5 @@
 //! Production lines and the signed export of trace cards (issue 5 item 4,
-//! SPEC §7 export): the exported IV and V files read back through the matching
+//! rules §7 export): the exported IV and V files read back through the matching
 //! collector plugin's decoder with the same cards, and a tampered file is refused.
 
 use cotton_plugin_host::abi::wire::CollectorModel;

@@ -1,4 +1,4 @@
-//! Processing on the gin line (issue 6, SPEC §8): online VI lines (scan prompts
+//! Processing on the gin line (issue 6, rules §8): online VI lines (scan prompts
 //! verbatim, delay, bales with conditioned weights, automatic and manual finish,
 //! reprocess with the verification account), the unit lock once processing has
 //! started, the BALE_LINKED / CARD_FINISHED events, and IV/V upload files that

@@ -1,5 +1,5 @@
 //! Fibre inspection, premium cotton and its allocation, the growers' results and
-//! the regiments' and enterprises' reports (issue 7, SPEC §9, §10): the
+//! the regiments' and enterprises' reports (issue 7, rules §9, §10): the
 //! end-to-end chain units → tickets → cards → processing → inspection import →
 //! allocation with the shares worked out by hand, who sees what, and the xlsx
 //! reports read back with calamine.

@@ -1,4 +1,4 @@
-//! Company rosters (SPEC §3): importRoster (per-row report, idempotent, header
+//! Company rosters (rules §3): importRoster (per-row report, idempotent, header
 //! check, who may import), the `growers` connection (search, paging, readers) and
 //! ID-number masking.
 

@@ -1,4 +1,4 @@
-//! Rosters edited one record at a time (SPEC §3, issue 15 item 6): `addGrower`,
+//! Rosters edited one record at a time (rules §3, issue 15 item 6): `addGrower`,
 //! `updateGrower`, `addPlot`, `updatePlot`, `removePlot` — the import's rules
 //! (ID number, name, mobile, plot code, area), the import's accounts, CONFLICT
 //! for a duplicate ID number or plot code, UNIT_LOCKED for the area or removal

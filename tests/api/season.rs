@@ -1,4 +1,4 @@
-//! Season rules (SPEC §5): defaults, partial updates, validation, admin only.
+//! Season rules (rules §5): defaults, partial updates, validation, admin only.
 
 use serde_json::{Value, json};
 
@@ -70,7 +70,7 @@ async fn season_rules_defaults(backend: Backend) {
     for (who, token) in [("admin", &t.admin), ("regiment", &t.tuan_a), ("company", &t.lian_a1), ("enterprise", &t.qy_a)] {
         let r = rules(&srv, token, 2031).await;
         assert_eq!(r["season"], 2031);
-        assert_eq!(numbers(&r), defaults(), "SPEC §5 defaults seen by {who}: {r}");
+        assert_eq!(numbers(&r), defaults(), "rules §5 defaults seen by {who}: {r}");
     }
     assert!(r_is_int(&rules(&srv, &t.admin, 2031).await["realtimeWindowMinutes"]));
     assert_eq!(

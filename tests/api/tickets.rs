@@ -1,4 +1,4 @@
-//! Purchase weigh tickets (issue 5 item 1, SPEC §6): uploadTicket rules and
+//! Purchase weigh tickets (issue 5 item 1, rules §6): uploadTicket rules and
 //! refusals, exact weights, idempotence, lateness, growerTickets, and the
 //! TICKET_UPLOADED / CARD_PRINTED events.
 

@@ -1,4 +1,4 @@
-//! Trace units (SPEC §4, §5): creating (kinds, who, region, area minimum, one live
+//! Trace units (rules §4, §5): creating (kinds, who, region, area minimum, one live
 //! unit per plot), the lifecycle (update, dissolve, review, revoke) and who may do
 //! what; reading (`traceUnit`, `traceUnits`). Every refusal leaves the data unchanged.
 

@@ -1,5 +1,5 @@
 //! `cotton-collector`: the collector client for the gin-line workshop PC of IV
-//! and V lines (SPEC §7–§8, manual §2.3–§2.4).
+//! and V lines (rules §7–§8, manual §2.3–§2.4).
 //!
 //! ```text
 //! cotton-collector import --file cards-L3-….txt --line-ref L3 --platform-key <base64>

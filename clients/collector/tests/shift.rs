@@ -25,7 +25,7 @@ fn s(lines: &[&str]) -> Vec<String> {
     lines.iter().map(|l| l.replace("@1", &card_no(1)).replace("@2", &card_no(2)).replace("@3", &card_no(3)).replace("@9", &card_no(9))).collect()
 }
 
-/// The shift: every rule of SPEC §8 once.
+/// The shift: every rule of rules §8 once.
 fn shift() -> Vec<String> {
     s(&[
         "# 早班",

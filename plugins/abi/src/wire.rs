@@ -122,7 +122,7 @@ pub struct Describe {
     pub collector: Option<CollectorInfo>,
 }
 
-/// A trace card as the label shows it (SPEC §7): card number (printed as
+/// A trace card as the label shows it (rules §7): card number (printed as
 /// Code 128 and QR code), grower, unit, ticket, weights and module info.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,4 @@
-//! Signed export and upload files (SPEC §7, §8).
+//! Signed export and upload files (rules §7, §8).
 //!
 //! Both directions use **Ed25519** and the same trailer line, whatever the
 //! collector's file format:

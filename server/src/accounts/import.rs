@@ -1,4 +1,4 @@
-//! Bulk company accounts from the Excel sheet regiments fill in (SPEC §2).
+//! Bulk company accounts from the Excel sheet regiments fill in (rules §2).
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, Upload};
 use chrono::Utc;

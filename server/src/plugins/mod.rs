@@ -1,4 +1,4 @@
-//! Driver plugins in the server (SPEC §11): the registry loaded at start from
+//! Driver plugins in the server (rules §11): the registry loaded at start from
 //! `Config::plugins_dir` (`--plugins-dir` / `COTTON_PLUGINS_DIR`) lives in
 //! `AppState::plugins`; this module exposes it as the `plugins` query.
 //!

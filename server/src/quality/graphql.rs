@@ -136,7 +136,7 @@ pub struct QualityQuery;
 
 #[Object]
 impl QualityQuery {
-    /// A unit's premium cotton and its split over the growers (SPEC §9). For the
+    /// A unit's premium cotton and its split over the growers (rules §9). For the
     /// unit's regiment, its creator, the admin, and its growers (who see only
     /// their own share).
     async fn premium_allocation(&self, ctx: &Context<'_>, unit_id: ID) -> Result<Allocation> {

@@ -1,5 +1,5 @@
 //! Quality: official fibre inspection per bale, premium cotton (优质棉) by the
-//! season's criteria, and its allocation to the growers of a unit (SPEC §9).
+//! season's criteria, and its allocation to the growers of a unit (rules §9).
 
 pub mod graphql;
 pub mod reports;
@@ -331,7 +331,7 @@ pub async fn unit_aggregate(conn: &mut DbConn, cache: Option<&AggregateCache>, u
     Ok(a)
 }
 
-/// Q, S and the shares of `unit` (SPEC §9): growers get Q × S_g / S rounded to
+/// Q, S and the shares of `unit` (rules §9): growers get Q × S_g / S rounded to
 /// 0.01 kg by largest remainder; a single grower, or the legal person of a
 /// cooperative, gets all of Q. The bale aggregate comes from `cache` when valid
 /// (see [`unit_aggregate`]); the seed cotton per grower is read every time.

@@ -1,4 +1,4 @@
-//! Editing a roster one record at a time (SPEC §3): `addGrower`, `updateGrower`,
+//! Editing a roster one record at a time (rules §3): `addGrower`, `updateGrower`,
 //! `addPlot`, `updatePlot`, `removePlot`.
 //!
 //! The same rules as the roster import: the fields are checked by the domain

@@ -103,7 +103,7 @@ pub async fn plot_by_code(conn: &mut DbConn, company_id: i64, season: i32, code:
 }
 
 /// A grower already on a roster: `CONFLICT` (the ID number identifies a person
-/// platform-wide; SPEC §3). `name` is the name the caller gave.
+/// platform-wide; rules §3). `name` is the name the caller gave.
 pub fn grower_exists(existing: &GrowerRow, company_id: i64, name: &str) -> AppError {
     if existing.company_id == company_id {
         AppError::Conflict(format!(

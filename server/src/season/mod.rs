@@ -1,4 +1,4 @@
-//! Season rules (SPEC §5): set by the platform admin per season; the defaults apply
+//! Season rules (rules §5): set by the platform admin per season; the defaults apply
 //! to a season nobody has set.
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};

@@ -1,4 +1,4 @@
-//! Trace units (追溯单元): grouping growers' plots, the editing rules of SPEC §4,
+//! Trace units (追溯单元): grouping growers' plots, the editing rules of rules §4,
 //! and the regiment's review.
 
 pub mod graphql;

@@ -340,7 +340,7 @@ pub async fn update(state: &AppState, me: &Principal, id: i64, change: UnitChang
     check_plots(&mut conn, me, unit.season, &add).await?;
     let next: Vec<i64> = current.iter().copied().filter(|p| !remove.contains(p)).chain(add.iter().copied()).collect();
     let next_plots = crate::rosters::plots_by_ids(&mut conn, &next).await?;
-    // Removing members must not bring the area below the minimum (SPEC §4).
+    // Removing members must not bring the area below the minimum (rules §4).
     crate::season::rules_for(&mut conn, unit.season).await?.check_unit_area(total_area(&next_plots))?;
     if let Some(taken) = plot_taken(&mut conn, &add, Some(id)).await? {
         return Err(taken);
