@@ -36,15 +36,8 @@ fn target_of_running_exe() -> (PathBuf, PathBuf) {
 
 static BUILD_LOCK: Mutex<()> = Mutex::new(());
 
-/// Builds the given cdylib packages with cargo, in the profile and target
-/// folder of the running test, and returns the path of each library, in order.
-/// Cheap when they are up to date. Panics with cargo's output on failure.
-pub fn cargo_cdylibs(packages: &[&str]) -> Vec<PathBuf> {
-    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let (target, profile_dir) = target_of_running_exe();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root()).arg("build").arg("--quiet").arg("-j2").arg("--target-dir").arg(&target);
+/// The cargo arguments that build in the profile of `profile_dir`.
+fn profile_args(cmd: &mut Command, profile_dir: &Path) {
     match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") => {}
         Some("release") => {
@@ -55,6 +48,18 @@ pub fn cargo_cdylibs(packages: &[&str]) -> Vec<PathBuf> {
         }
         None => panic!("cannot tell the cargo profile of {}", profile_dir.display()),
     }
+}
+
+/// Builds the given cdylib packages with cargo, in the profile and target
+/// folder of the running test, and returns the path of each library, in order.
+/// Cheap when they are up to date. Panics with cargo's output on failure.
+pub fn cargo_cdylibs(packages: &[&str]) -> Vec<PathBuf> {
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let (target, profile_dir) = target_of_running_exe();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root()).arg("build").arg("--quiet").arg("-j2").arg("--target-dir").arg(&target);
+    profile_args(&mut cmd, &profile_dir);
     for p in packages {
         cmd.arg("-p").arg(p);
     }
@@ -140,16 +145,7 @@ pub fn fixture_panicky(dir: &Path) -> PathBuf {
     cmd.current_dir(workspace_root())
         .args(["rustc", "--quiet", "-j2", "--lib", "--crate-type", "cdylib", "-p", package, "--target-dir"])
         .arg(&target);
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => {}
-        Some("release") => {
-            cmd.arg("--release");
-        }
-        Some(other) => {
-            cmd.arg("--profile").arg(other);
-        }
-        None => panic!("cannot tell the cargo profile of {}", profile_dir.display()),
-    }
+    profile_args(&mut cmd, &profile_dir);
     cmd.env_remove("CARGO_TARGET_DIR").env("CARGO_TERM_COLOR", "never");
     cmd.env_remove("RUSTFLAGS").env_remove("CARGO_ENCODED_RUSTFLAGS");
     let out = cmd.output().expect("run cargo rustc");

@@ -186,9 +186,9 @@ impl QualityMutation {
 }
 
 /// The grower's share in each unit holding their plots (for `myResults`).
-pub async fn grower_shares(ctx: &Context<'_>, phone: &str, units: &[crate::units::UnitRow]) -> Result<Vec<PremiumShareOfUnit>> {
+/// The premium shares of the roster entries `mine` (the signed-in grower's) in `units`.
+pub async fn grower_shares(ctx: &Context<'_>, mine: &[i64], units: &[crate::units::UnitRow]) -> Result<Vec<PremiumShareOfUnit>> {
     let mut conn = ctx.state().db.read().await?;
-    let mine: Vec<i64> = crate::rosters::growers_by_phone(&mut conn, phone).await?.into_iter().map(|g| g.id).collect();
     let mut out = Vec::new();
     for unit in units {
         let alloc = super::allocate_unit(&mut conn, Some(&ctx.state().quality), unit.clone()).await?;

@@ -458,20 +458,17 @@ impl UnitQuery {
             }
             q.load(conn).await?
         });
-        let grower_ids = crate::rosters::growers_by_phone(&mut conn, &phone)
-            .await?
-            .into_iter()
-            .map(|g| ID(g.id.to_string()))
-            .collect();
+        // The grower's roster entries: for growerIds and for their premium shares.
+        let mine: Vec<i64> = crate::rosters::growers_by_phone(&mut conn, &phone).await?.into_iter().map(|g| g.id).collect();
         drop(conn);
         // Only when selected: it allocates every unit of the grower.
         let premium_shares = if ctx.look_ahead().field("premiumShares").exists() {
-            crate::quality::graphql::grower_shares(ctx, &phone, &rows).await?
+            crate::quality::graphql::grower_shares(ctx, &mine, &rows).await?
         } else {
             Vec::new()
         };
         Ok(GrowerResults {
-            grower_ids,
+            grower_ids: mine.iter().map(|id| ID(id.to_string())).collect(),
             premium_shares,
             units: rows.into_iter().map(TraceUnit).collect(),
             tickets: tickets.into_iter().map(crate::tickets::graphql::Ticket).collect(),
