@@ -1,5 +1,6 @@
 //! `serve --demo`: a small realistic data set, loaded once per database.
 
+use crate::accounts::CreateAccount as _;
 use chrono::Utc;
 use cotton_domain::orgs::{OrgKind, Role};
 use crate::db::prelude::*;
@@ -8,8 +9,8 @@ use crate::accounts::NewAccount;
 use crate::auth;
 use crate::db::schema::{accounts, app_meta};
 use crate::error::AppResult;
-use crate::orgs::graphql::create_org_tx;
 use crate::state::AppState;
+use crate::tx::Tx;
 
 pub use crate::demo_season::DEMO_PASSWORD;
 /// The platform admin the demo creates when the database has none yet.
@@ -62,8 +63,10 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
             OrgKind::Company | OrgKind::Enterprise => parent.as_ref().map(|p| p.id),
             _ => None,
         };
-        let (_, event) = create_org_tx(&mut conn, kind, code, name, parent.map(|p| p.id), regiment_id).await?;
-        state.bus.committed(event);
+        let parent_id = parent.map(|p| p.id);
+        let mut tx = Tx::begin(state, &mut conn).await?;
+        let created = crate::orgs::create(&mut tx, kind, code, name, parent_id, regiment_id).await;
+        tx.finish(created).await?;
     }
     let hash = auth::hash_password(DEMO_PASSWORD.to_string()).await?;
     for (username, role, org_code) in DEMO_ACCOUNTS {
@@ -80,7 +83,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
             display_name: Some(&org.name),
             created_at: Utc::now().naive_utc(),
         }
-        .insert(&mut conn)
+        .create(&mut conn)
         .await?;
     }
     let has_admin: i64 = db_run!(conn: {
@@ -97,7 +100,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
             display_name: Some("平台管理员"),
             created_at: Utc::now().naive_utc(),
         }
-        .insert(&mut conn)
+        .create(&mut conn)
         .await?;
     }
     drop(conn);

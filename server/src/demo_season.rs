@@ -1,6 +1,7 @@
 //! The demo's season: rosters of the four companies and trace units in every state,
 //! made through the same code paths as production (roster upsert, unit service).
 
+use crate::accounts::CreateAccount as _;
 use cotton_domain::identity::id_check_char;
 use cotton_domain::orgs::Role;
 use rust_decimal::Decimal;
@@ -81,7 +82,7 @@ pub async fn load(state: &AppState) -> AppResult<()> {
             display_name: Some("马合木提（组团发起人）"),
             created_at: chrono::Utc::now().naive_utc(),
         }
-        .insert(&mut conn)
+        .create(&mut conn)
         .await?;
     }
     drop(conn);

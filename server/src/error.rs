@@ -3,6 +3,7 @@
 
 use async_graphql::{Enum, ErrorExtensions};
 use cotton_domain::RuleError;
+use cotton_store::StoreError;
 
 /// The contract's error codes (`extensions.code`), plus `INTERNAL` and
 /// `UNAVAILABLE` for failures that are not the caller's fault.
@@ -121,7 +122,10 @@ pub enum AppError {
     UnitNotApproved(String),
     Rule(RuleError),
     Unavailable(String),
-    Database(diesel::result::Error),
+    /// A concurrent change of the same rows won the race; the unit of work
+    /// (`tx.rs`) runs again, and reports CONFLICT with this message if it keeps losing.
+    Contended(String),
+    Database(StoreError),
     Internal(String),
 }
 
@@ -131,21 +135,19 @@ impl From<RuleError> for AppError {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
         match e {
-            // The database went away under this connection (restarted, network):
-            // the caller may retry, it is not a bug.
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
-            | Error::BrokenTransactionManager => AppError::Unavailable("数据库连接中断，请稍后重试".into()),
-            // PostgreSQL shutting down under a running statement (SQLSTATE 57P01,
-            // which diesel reports only by its message).
-            Error::DatabaseError(DatabaseErrorKind::Unknown, info) if info.message().starts_with("terminating connection") => {
-                AppError::Unavailable("数据库连接中断，请稍后重试".into())
-            }
+            // The database went away under this connection: the caller may retry.
+            StoreError::Unavailable(m) => AppError::Unavailable(m),
             e => AppError::Database(e),
         }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
     }
 }
 
@@ -171,10 +173,8 @@ impl AppError {
             AppError::Rule(RuleError::AreaTooSmall { .. }) => ErrorCode::AreaTooSmall,
             AppError::Rule(RuleError::UnitLocked(_)) => ErrorCode::UnitLocked,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
-            AppError::Database(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => ErrorCode::Conflict,
+            AppError::Contended(_) => ErrorCode::Conflict,
+            AppError::Database(StoreError::UniqueViolation { .. }) => ErrorCode::Conflict,
             AppError::Database(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -193,13 +193,7 @@ impl AppError {
 
     /// True for a unique-key violation, so callers can turn it into a precise CONFLICT.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self,
-            AppError::Database(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _
-            ))
-        )
+        matches!(self, AppError::Database(StoreError::UniqueViolation { .. }))
     }
 
     /// The Chinese message shown to the operator.
@@ -217,12 +211,10 @@ impl AppError {
             | AppError::TicketLate(m)
             | AppError::TicketCarded(m)
             | AppError::UnitNotApproved(m)
-            | AppError::Unavailable(m) => m.clone(),
+            | AppError::Unavailable(m)
+            | AppError::Contended(m) => m.clone(),
             AppError::Rule(e) => e.to_string(),
-            AppError::Database(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => "数据已存在，请勿重复提交".into(),
+            AppError::Database(StoreError::UniqueViolation { .. }) => "数据已存在，请勿重复提交".into(),
             AppError::Database(_) | AppError::Internal(_) => "服务器内部错误".into(),
         }
     }

@@ -4,18 +4,12 @@
 //! transaction (so a rolled-back change announces nothing), and every instance
 //! LISTENs and fans them out to its own subscribers.
 
-use std::time::Duration;
-
 use async_graphql::Enum;
 use chrono::{DateTime, Utc};
-use diesel::sql_types::Text;
-use futures_util::StreamExt;
+use cotton_store::StoreResult;
+use cotton_store::events::{Listened, StagePayloads};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
-
-use crate::db::{PgConn, SqliteConn};
-
-pub const PG_CHANNEL: &str = "cotton_events";
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -63,65 +57,35 @@ impl Event {
     }
 }
 
-/// Staging an event inside a write transaction, per backend.
-pub trait StageEvent {
-    /// PostgreSQL: `pg_notify` on this (transactional) connection. SQLite: nothing
-    /// here; [`EventBus::committed`] delivers after commit.
-    fn stage_event(&mut self, event: &Event) -> impl std::future::Future<Output = diesel::QueryResult<()>> + Send;
-    /// Several events in one statement (a processing file links thousands of bales).
-    fn stage_events(&mut self, events: &[Event]) -> impl std::future::Future<Output = diesel::QueryResult<()>> + Send;
+fn payload(event: &Event) -> String {
+    serde_json::to_string(event).expect("event serialises")
 }
 
 /// The `pg_notify` statement of one event, for callers that pipeline it with
 /// other statements of their transaction.
 pub fn pg_notify(event: &Event) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
-    let payload = serde_json::to_string(event).expect("event serialises");
-    diesel::sql_query("SELECT pg_notify($1, $2)").into_boxed().bind::<Text, _>(PG_CHANNEL).bind::<Text, _>(payload)
+    cotton_store::events::pg_notify(payload(event))
 }
 
-impl StageEvent for PgConn {
-    async fn stage_event(&mut self, event: &Event) -> diesel::QueryResult<()> {
-        use diesel_async::RunQueryDsl;
-        pg_notify(event).execute(self).await.map(|_| ())
+/// Staging events inside a write transaction: on PostgreSQL `pg_notify` on this
+/// connection; on SQLite nothing here, [`EventBus::committed`] delivers after commit.
+pub trait StageEvent {
+    fn stage_event(&mut self, event: &Event) -> impl std::future::Future<Output = StoreResult<()>> + Send;
+    /// Several events in one statement (a processing file links thousands of bales).
+    fn stage_events(&mut self, events: &[Event]) -> impl std::future::Future<Output = StoreResult<()>> + Send;
+}
+
+impl<C: StagePayloads + Send> StageEvent for C {
+    async fn stage_event(&mut self, event: &Event) -> StoreResult<()> {
+        self.stage_payloads(&[payload(event)]).await
     }
 
-    async fn stage_events(&mut self, events: &[Event]) -> diesel::QueryResult<()> {
-        use diesel::sql_types::Array;
-        use diesel_async::RunQueryDsl;
-        // No events, no statement. Payloads stay under NOTIFY's 8,000 bytes each; one round trip per chunk.
-        for chunk in events.chunks(1000) {
-            let payloads: Vec<String> = chunk.iter().map(|e| serde_json::to_string(e).expect("event serialises")).collect();
-            diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2) AS p")
-                .bind::<Text, _>(PG_CHANNEL)
-                .bind::<Array<Text>, _>(payloads)
-                .execute(self)
-                .await?;
+    async fn stage_events(&mut self, events: &[Event]) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
         }
-        Ok(())
-    }
-}
-
-impl StageEvent for SqliteConn {
-    async fn stage_event(&mut self, _event: &Event) -> diesel::QueryResult<()> {
-        Ok(())
-    }
-
-    async fn stage_events(&mut self, _events: &[Event]) -> diesel::QueryResult<()> {
-        Ok(())
-    }
-}
-
-impl crate::db::DbConn {
-    /// [`StageEvent::stage_event`] on whichever backend this connection is.
-    pub async fn stage_event(&mut self, event: &Event) -> diesel::QueryResult<()> {
-        let conn = self;
-        db_run!(conn: { StageEvent::stage_event(conn, event).await })
-    }
-
-    /// [`StageEvent::stage_events`] on whichever backend this connection is.
-    pub async fn stage_events(&mut self, events: &[Event]) -> diesel::QueryResult<()> {
-        let conn = self;
-        db_run!(conn: { StageEvent::stage_events(conn, events).await })
+        let payloads: Vec<String> = events.iter().map(payload).collect();
+        self.stage_payloads(&payloads).await
     }
 }
 
@@ -159,51 +123,19 @@ impl EventBus {
     }
 }
 
-/// Longest pause between two attempts to re-open the LISTEN connection.
-const MAX_LISTEN_BACKOFF: Duration = Duration::from_secs(3);
-
 async fn listen_loop(url: String, sender: broadcast::Sender<Event>) {
-    use diesel_async::{AsyncConnection, RunQueryDsl};
-    let mut backoff = Duration::from_millis(200);
-    // Set once the first LISTEN succeeded: every later one follows a lost
-    // connection, during which notifications were missed.
-    let mut listened_before = false;
-    loop {
-        match PgConn::establish(&url).await {
-            Ok(mut conn) => {
-                if let Err(e) = diesel::sql_query(format!("LISTEN {PG_CHANNEL}")).execute(&mut conn).await {
-                    tracing::warn!(error = %e, "LISTEN failed");
-                } else {
-                    tracing::info!("listening for events on PostgreSQL channel {PG_CHANNEL}");
-                    backoff = Duration::from_millis(200);
-                    if listened_before {
-                        // Subscribers re-query: whatever happened while the
-                        // connection was down was not announced to them.
-                        tracing::info!("event listener reconnected; subscribers get RESYNC");
-                        let _ = sender.send(Event::new(EventTopic::Resync));
-                    }
-                    listened_before = true;
-                    let mut stream = std::pin::pin!(conn.notifications_stream());
-                    while let Some(item) = stream.next().await {
-                        match item {
-                            Ok(n) => match serde_json::from_str::<Event>(&n.payload) {
-                                Ok(event) => {
-                                    let _ = sender.send(event);
-                                }
-                                Err(e) => tracing::warn!(error = %e, "ignoring malformed event payload"),
-                            },
-                            Err(e) => {
-                                tracing::warn!(error = %e, "event listener connection lost");
-                                break;
-                            }
-                        }
-                    }
-                    tracing::warn!("event listener connection closed; reconnecting");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "event listener cannot connect"),
+    cotton_store::events::listen_forever(url, |heard| match heard {
+        // Subscribers re-query: whatever happened while the connection was
+        // down was not announced to them.
+        Listened::Reconnected => {
+            let _ = sender.send(Event::new(EventTopic::Resync));
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_LISTEN_BACKOFF);
-    }
+        Listened::Payload(p) => match serde_json::from_str::<Event>(&p) {
+            Ok(event) => {
+                let _ = sender.send(event);
+            }
+            Err(e) => tracing::warn!(error = %e, "ignoring malformed event payload"),
+        },
+    })
+    .await
 }

@@ -1,10 +1,12 @@
 //! Cotton Trace server (棉花质量追溯平台): GraphQL over poem, SQLite or PostgreSQL.
 
+// The store: `db_run!`, pools, schema and queries (the only crate that knows diesel).
 #[macro_use]
-pub mod db;
+pub extern crate cotton_store;
+pub use cotton_store as db;
+pub use cotton_store::audit;
 
 pub mod accounts;
-pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod cards;
@@ -33,4 +35,5 @@ pub mod sms;
 pub mod state;
 pub mod subscriptions;
 pub mod tickets;
+pub mod tx;
 pub mod units;

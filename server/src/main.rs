@@ -69,7 +69,7 @@ enum AuditCommand {
         json: bool,
     },
     /// Print the SHA-256 of each audit trigger and function definition of the
-    /// database (`server/src/audit/expected.txt` is this, from fresh databases)
+    /// database (`server/store/src/audit/expected.txt` is this, from fresh databases)
     Definitions,
 }
 

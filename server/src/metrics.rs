@@ -39,32 +39,9 @@ pub static LOGIN_FAILURES: LazyLock<IntCounter> = LazyLock::new(|| {
     register(IntCounter::new("cotton_login_failures_total", "Failed sign-in attempts").expect("valid metric"))
 });
 
-/// SQL statements sent to the database (what the N+1 test watches).
-pub static DB_QUERIES: LazyLock<IntCounter> = LazyLock::new(|| {
-    register(IntCounter::new("cotton_db_queries_total", "SQL statements executed").expect("valid metric"))
-});
-
-/// Counts every statement on every connection (installed as diesel's default instrumentation).
-struct QueryCounter;
-
-impl diesel::connection::Instrumentation for QueryCounter {
-    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
-            DB_QUERIES.inc();
-            // The statement only: diesel's rendering appends the bind values
-            // (password hashes, ID numbers, keys), which must not reach a log.
-            if tracing::enabled!(target: "cotton_trace::sql", tracing::Level::TRACE) {
-                let text = query.to_string();
-                let sql = text.split(" -- binds: ").next().unwrap_or_default();
-                tracing::trace!(target: "cotton_trace::sql", "{sql}");
-            }
-        }
-    }
-}
-
-pub fn install_query_counter() {
-    let _ = diesel::connection::set_default_instrumentation(|| Some(Box::new(QueryCounter)));
-}
+/// SQL statements sent to the database (what the N+1 test watches); the store counts them.
+pub static DB_QUERIES: LazyLock<IntCounter> =
+    LazyLock::new(|| register(cotton_store::metrics::DB_QUERIES.clone()));
 
 pub fn render() -> String {
     LazyLock::force(&DB_QUERIES);

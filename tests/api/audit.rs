@@ -595,9 +595,9 @@ async fn bench_upload_ticket(backend: Backend) {
     );
 }
 
-/// `server/src/audit/expected.txt` holds the definitions a freshly migrated
+/// `server/store/src/audit/expected.txt` holds the definitions a freshly migrated
 /// database has; when a migration changes them this fails (regenerate the file,
-/// see `server/src/audit/definitions.rs`).
+/// see `server/store/src/audit/definitions.rs`).
 async fn audit_definitions_are_those_of_the_migrations(backend: Backend) {
     let srv = TestServer::start(backend, Opts::default()).await;
     let out = srv.cli(&["audit", "definitions"]);
@@ -607,10 +607,10 @@ async fn audit_definitions_are_those_of_the_migrations(backend: Backend) {
         Backend::Sqlite => "sqlite ",
         Backend::Postgres => "postgres ",
     };
-    let file = include_str!("../../server/src/audit/expected.txt");
+    let file = include_str!("../../server/store/src/audit/expected.txt");
     let expected: BTreeSet<String> = file.lines().filter(|l| l.starts_with(prefix)).map(str::to_string).collect();
     assert!(expected.len() > 20, "expected.txt lists the {prefix}definitions");
-    assert_eq!(live, expected, "server/src/audit/expected.txt is out of date with the migrations");
+    assert_eq!(live, expected, "server/store/src/audit/expected.txt is out of date with the migrations");
     assert_ok(&verify(&srv), "a fresh database");
 }
 

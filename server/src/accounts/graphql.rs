@@ -1,5 +1,6 @@
 //! `Account`, `AuthPayload`, `me`, `login`, `refresh`, `changePassword`, `createAccount`.
 
+use crate::accounts::CreateAccount as _;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use cotton_domain::orgs::{self as rules, OrgKind, Role};
@@ -206,7 +207,7 @@ impl AccountMutation {
             display_name: Some(&org.name),
             created_at: Utc::now().naive_utc(),
         }
-        .insert(&mut conn)
+        .create(&mut conn)
         .await?;
         Ok(Account::of(row))
     }

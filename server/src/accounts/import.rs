@@ -1,5 +1,6 @@
 //! Bulk company accounts from the Excel sheet regiments fill in (rules §2).
 
+use crate::accounts::CreateAccount as _;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, Upload};
 use chrono::Utc;
 use cotton_domain::orgs::{self as rules, OrgKind, Role};
@@ -108,17 +109,10 @@ async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppR
         Some(org) if org.kind() == OrgKind::Company && org.parent_id == Some(regiment.id) => org,
         Some(_) => return Err(AppError::Validation(format!("连队编码 {company_code} 已被其他机构使用"))),
         None => {
-            let (org, event) = crate::orgs::graphql::create_org_tx(
-                conn,
-                OrgKind::Company,
-                &company_code,
-                &company_name,
-                Some(regiment.id),
-                Some(regiment.id),
-            )
-            .await?;
-            state.bus.committed(event);
-            org
+            let regiment_id = Some(regiment.id);
+            let mut tx = crate::tx::Tx::begin(state, conn).await?;
+            let created = crate::orgs::create(&mut tx, OrgKind::Company, &company_code, &company_name, regiment_id, regiment_id).await;
+            tx.finish(created).await?
         }
     };
     let hash = auth::hash_password(password.clone()).await?;
@@ -131,7 +125,7 @@ async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppR
         display_name: Some(&company.name),
         created_at: Utc::now().naive_utc(),
     }
-    .insert(conn)
+    .create(conn)
     .await?;
     Ok((ImportRowStatus::Created, generated.then(|| format!("初始密码：{password}"))))
 }

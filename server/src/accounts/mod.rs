@@ -6,7 +6,6 @@ pub mod import;
 pub mod registration;
 pub mod sessions;
 
-use chrono::NaiveDateTime;
 use cotton_domain::orgs::Role;
 use crate::db::prelude::*;
 
@@ -15,54 +14,17 @@ use crate::db::DbConn;
 use crate::db::schema::accounts;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = accounts)]
-pub struct AccountRow {
-    pub id: i64,
-    pub username: String,
-    pub password_hash: String,
-    pub role: String,
-    pub org_id: Option<i64>,
-    pub phone: Option<String>,
-    pub display_name: Option<String>,
-    pub created_at: NaiveDateTime,
+pub use cotton_store::accounts::{AccountRow, NewAccount};
+
+/// Inserting an account, a taken username reported as a CONFLICT naming it.
+pub trait CreateAccount {
+    fn create(&self, conn: &mut DbConn) -> impl std::future::Future<Output = AppResult<AccountRow>> + Send;
 }
 
-impl AccountRow {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).expect("database CHECK keeps roles valid")
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = accounts)]
-pub struct NewAccount<'a> {
-    pub username: &'a str,
-    pub password_hash: &'a str,
-    pub role: &'a str,
-    pub org_id: Option<i64>,
-    pub phone: Option<&'a str>,
-    pub display_name: Option<&'a str>,
-    pub created_at: NaiveDateTime,
-}
-
-impl NewAccount<'_> {
-    /// Inserts the account; a taken username becomes a CONFLICT naming it.
-    pub async fn insert(&self, conn: &mut DbConn) -> AppResult<AccountRow> {
-        let result: AppResult<AccountRow> = db_run!(conn: {
-            diesel::insert_into(accounts::table)
-                .values(self)
-                .returning(AccountRow::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(AppError::from)
-        });
-        result.map_err(|e| {
-            if e.is_unique_violation() {
-                AppError::Conflict(format!("账号 {} 已存在", self.username))
-            } else {
-                e
-            }
+impl CreateAccount for NewAccount<'_> {
+    async fn create(&self, conn: &mut DbConn) -> AppResult<AccountRow> {
+        self.insert(conn).await.map_err(|e| {
+            if e.is_unique_violation() { AppError::Conflict(format!("账号 {} 已存在", self.username)) } else { e.into() }
         })
     }
 }
@@ -125,7 +87,7 @@ pub async fn bootstrap_admin(db: &crate::db::DbPool, username: &str, password: &
         display_name: Some("平台管理员"),
         created_at: chrono::Utc::now().naive_utc(),
     }
-    .insert(&mut conn)
+    .create(&mut conn)
     .await?;
     Ok(format!("已创建平台管理员 {username}"))
 }

@@ -1,6 +1,7 @@
 //! Self-service: SMS codes, group initiators registering by phone, ginning
 //! enterprises registering as `qts<code>`.
 
+use crate::accounts::CreateAccount as _;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{Duration, NaiveDateTime, Utc};
 use cotton_domain::identity::validate_mobile;
@@ -19,19 +20,13 @@ use crate::events::{Event, EventTopic, StageEvent};
 use crate::graphql::{CtxExt, parse_id};
 use crate::orgs::{NewOrg, OrgRow};
 
+pub use cotton_store::accounts::{CodeRow};
+
 pub const CODE_TTL_MINUTES: i64 = 5;
 pub const MIN_INTERVAL_SECS: i64 = 60;
 pub const MAX_PER_DAY: i64 = 10;
 /// Wrong guesses before a code is burnt.
 pub const MAX_ATTEMPTS: i32 = 5;
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = sms_codes)]
-struct CodeRow {
-    id: i64,
-    code_hash: String,
-    attempts: i32,
-}
 
 fn code_hash(phone: &str, code: &str) -> String {
     auth::sha256_hex(&format!("{phone}:{}", code.trim()))
@@ -194,7 +189,7 @@ impl RegistrationMutation {
             display_name: Some(&name),
             created_at: Utc::now().naive_utc(),
         }
-        .insert(&mut conn)
+        .create(&mut conn)
         .await?;
         Ok(sessions::start_session(state, &mut conn, account).await?.into())
     }

@@ -11,6 +11,8 @@ use crate::db::schema::{login_attempts, refresh_tokens};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+pub use cotton_store::accounts::{Attempts, RefreshRow};
+
 /// Consecutive failures before the account name is locked, and for how long.
 pub const MAX_FAILURES: i32 = 5;
 pub const LOCK_MINUTES: i64 = 15;
@@ -20,25 +22,6 @@ pub struct Session {
     pub refresh_token: String,
     pub expires_at: chrono::DateTime<Utc>,
     pub account: AccountRow,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = login_attempts)]
-struct Attempts {
-    failures: i32,
-    last_failure_at: NaiveDateTime,
-    locked_until: Option<NaiveDateTime>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = refresh_tokens)]
-struct RefreshRow {
-    id: i64,
-    account_id: i64,
-    family: String,
-    expires_at: NaiveDateTime,
-    used_at: Option<NaiveDateTime>,
-    revoked_at: Option<NaiveDateTime>,
 }
 
 /// A hash of a known-format Argon2 string, verified when the user does not exist

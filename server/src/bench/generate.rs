@@ -7,6 +7,7 @@
 //! (signed IV/V upload files written by the collector plugin, replayed by
 //! `processing::upload_file`), inspections (CSV through `quality::import`).
 
+use crate::accounts::CreateAccount as _;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -322,8 +323,9 @@ impl Gen {
         let plan = &self.plan;
         let mut conn = self.state.db.write().await.map_err(app)?;
         let create = async |conn: &mut crate::db::DbConn, kind: OrgKind, code: &str, name: &str, parent: Option<i64>, regiment: Option<i64>| {
-            let (row, event) = crate::orgs::graphql::create_org_tx(conn, kind, code, name, parent, regiment).await.map_err(app)?;
-            self.state.bus.committed(event);
+            let mut tx = crate::tx::Tx::begin(&self.state, conn).await.map_err(app)?;
+            let created = crate::orgs::create(&mut tx, kind, code, name, parent, regiment).await;
+            let row = tx.finish(created).await.map_err(app)?;
             phase.add(1);
             Ok::<_, anyhow::Error>(row)
         };
@@ -368,7 +370,7 @@ impl Gen {
         let now = Utc::now().naive_utc();
         let make = async |conn: &mut crate::db::DbConn, username: &str, role: Role, org: Option<i64>, display: &str| {
             let account = NewAccount { username, password_hash: &hash, role: role.as_str(), org_id: org, phone: None, display_name: Some(display), created_at: now }
-                .insert(conn)
+                .create(conn)
                 .await
                 .map_err(app)?;
             phase.add(1);
@@ -610,7 +612,7 @@ impl Gen {
             written_at: Utc::now(),
             records,
         };
-        let key = line.signing_key().map_err(app)?;
+        let key = crate::lines::signing_key(&line).map_err(app)?;
         Ok(collector.upload_file(&upload, &key).map_err(|e| anyhow::anyhow!("{e:?}"))?.bytes)
     }
 
@@ -627,7 +629,7 @@ impl Gen {
             }
             let rows = crate::files::read_table(csv.into_bytes(), &crate::quality::INSPECTION_HEADER).map_err(app)?;
             let mut conn = self.state.db.write().await.map_err(app)?;
-            conn.begin().await.map_err(|e| app(e.into()))?;
+            conn.begin().await.map_err(app)?;
             let report = match crate::quality::import(&mut conn, &rows).await {
                 Ok(r) => r,
                 Err(e) => {
@@ -635,7 +637,7 @@ impl Gen {
                     return Err(app(e));
                 }
             };
-            conn.commit().await.map_err(|e| app(e.into()))?;
+            conn.commit().await.map_err(app)?;
             if report.created as usize != rows.len() {
                 anyhow::bail!("公检数据导入失败：{:?}", report.rows.iter().find(|r| r.status != ImportRowStatus::Created));
             }
@@ -680,7 +682,7 @@ impl Gen {
         let mut grower_samples = Vec::new();
         {
             let mut conn = self.state.db.write().await.map_err(app)?;
-            conn.begin().await.map_err(|e| app(e.into()))?;
+            conn.begin().await.map_err(app)?;
             for g in &sampled {
                 let ph = plan::phone(*g);
                 let username = format!("grower_{ph}");
@@ -693,14 +695,14 @@ impl Gen {
                     display_name: None,
                     created_at: now.naive_utc(),
                 }
-                .insert(&mut conn)
+                .create(&mut conn)
                 .await
                 .map_err(app)?;
                 let p = crate::accounts::principal_of(&mut conn, &account).await.map_err(app)?;
                 grower_samples.push(json!({ "growerId": growers[*g].db_id.to_string(), "phone": ph, "token": token(&p)? }));
                 phase.add(1);
             }
-            conn.commit().await.map_err(|e| app(e.into()))?;
+            conn.commit().await.map_err(app)?;
         }
         let enterprises: Vec<Value> = ents
             .iter()

@@ -61,6 +61,7 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
 }
 
 /// An `AppError` as an `anyhow` error with its Chinese message.
-pub(crate) fn app(e: crate::error::AppError) -> anyhow::Error {
+pub(crate) fn app(e: impl Into<crate::error::AppError>) -> anyhow::Error {
+    let e: crate::error::AppError = e.into();
     anyhow::anyhow!("{} ({e:?})", e.message())
 }

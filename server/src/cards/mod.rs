@@ -5,7 +5,7 @@ pub mod graphql;
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use cotton_domain::card_no::{format_card_no, parse_card_no};
 use cotton_domain::units::UnitStatus;
 use cotton_domain::weights;
@@ -18,44 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{Event, EventTopic, StageEvent};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = trace_cards)]
-pub struct CardRow {
-    pub id: i64,
-    pub card_no: String,
-    pub season: i32,
-    pub ticket_id: i64,
-    pub unit_id: i64,
-    pub enterprise_id: i64,
-    pub module_type: String,
-    pub module_count: i32,
-    pub target_lint_kg: Dec,
-    pub processed_lint_kg: Dec,
-    pub processable_bales: i32,
-    pub status: String,
-    pub printed_by: i64,
-    pub printed_at: NaiveDateTime,
-    /// `AUTO` or `MANUAL` once FINISHED (a CHECK ties it to the status).
-    pub finished_by: Option<String>,
-}
-
-impl CardRow {
-    pub fn finish_kind(&self) -> Option<cotton_domain::line::FinishKind> {
-        self.finished_by.as_deref().and_then(cotton_domain::line::FinishKind::parse)
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = print_records)]
-pub struct PrintRecordRow {
-    pub id: i64,
-    pub card_id: i64,
-    pub copies: i32,
-    pub reprint: bool,
-    pub printer: String,
-    pub by_account: i64,
-    pub at: NaiveDateTime,
-}
+pub use cotton_store::cards::{CardRow, PrintRecordRow};
 
 /// A rendered label file.
 #[derive(Debug, Clone)]

@@ -62,14 +62,37 @@ fn loader_delay() -> std::time::Duration {
 /// fields never query twice for the same key.
 pub type Loader<T> = DataLoader<T, HashMapCache>;
 
+/// The one DataLoader over the store's batched lookups: `Batch<OrgsById>` loads
+/// orgs by id with one query per batch.
+pub struct StoreLoader<L> {
+    db: crate::db::DbPool,
+    lookup: std::marker::PhantomData<fn() -> L>,
+}
+
+impl<L: cotton_store::batch::BatchLookup> async_graphql::dataloader::Loader<L::Key> for StoreLoader<L> {
+    type Value = L::Value;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[L::Key]) -> Result<std::collections::HashMap<L::Key, L::Value>, Self::Error> {
+        let mut conn = self.db.read().await.map_err(AppError::from)?;
+        Ok(L::lookup(&mut conn, keys).await.map_err(AppError::from)?)
+    }
+}
+
+pub type Batch<L> = Loader<StoreLoader<L>>;
+
+fn batch<L: cotton_store::batch::BatchLookup>(db: &crate::db::DbPool) -> Batch<L> {
+    loader(StoreLoader::<L> { db: db.clone(), lookup: std::marker::PhantomData })
+}
+
 fn loader<T: async_graphql::dataloader::Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(l: T) -> Loader<T> {
     DataLoader::with_cache(l, tokio::spawn, HashMapCache::default()).delay(loader_delay())
 }
 
 /// Adds a fresh set of loaders to a request's (or a connection's) data.
 pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
+    data.insert(batch::<crate::orgs::OrgsById>(db));
     let db = || db.clone();
-    data.insert(loader(crate::orgs::OrgLoader { db: db() }));
     data.insert(loader(crate::rosters::GrowerLoader { db: db() }));
     data.insert(loader(crate::rosters::GrowerPlotsLoader { db: db() }));
     data.insert(loader(crate::rosters::PlotUnitLoader { db: db() }));

@@ -9,7 +9,7 @@
 
 pub mod graphql;
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use cotton_domain::orgs::validate_name;
 use cotton_domain::processing::{CardExport, CollectorModel, ExportedCard, SeasonStandards, VerifierCredential};
 use cotton_plugin_host::signing;
@@ -22,34 +22,11 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = production_lines)]
-pub struct LineRow {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub name: String,
-    pub collector_model: String,
-    pub device_key: String,
-    pub created_at: NaiveDateTime,
-}
+pub use cotton_store::lines::LineRow;
 
-impl LineRow {
-    pub fn model(&self) -> CollectorModel {
-        match self.collector_model.as_str() {
-            "IV" => CollectorModel::Iv,
-            "V" => CollectorModel::V,
-            _ => CollectorModel::Vi,
-        }
-    }
-
-    /// The line id carried in files and signatures.
-    pub fn line_ref(&self) -> String {
-        format!("L{}", self.id)
-    }
-
-    pub fn signing_key(&self) -> AppResult<signing::SigningKey> {
-        signing::signing_key_from_base64(&self.device_key).map_err(|e| AppError::internal(e.0))
-    }
+/// The line's device signing key (what its collector signs files with).
+pub fn signing_key(line: &LineRow) -> AppResult<signing::SigningKey> {
+    signing::signing_key_from_base64(&line.device_key).map_err(|e| AppError::internal(e.0))
 }
 
 pub async fn require_own_line(conn: &mut DbConn, me: &Principal, line_id: i64) -> AppResult<LineRow> {

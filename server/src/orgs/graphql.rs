@@ -1,14 +1,11 @@
 //! `Org` in the API, `orgs` and `createOrg`.
 
-use crate::graphql::Loader;
+use crate::graphql::Batch;
 use async_graphql::{Context, ID, Object, Result};
 use cotton_domain::orgs::{self as rules, OrgKind, Role};
-use crate::db::prelude::*;
 
-use super::{NewOrg, OrgLoader, OrgRow};
-use crate::db::schema::orgs;
+use super::{OrgRow, OrgsById};
 use crate::error::AppError;
-use crate::events::{Event, EventTopic, StageEvent};
 use crate::graphql::{CtxExt, parse_id};
 
 /// The contract's `OrgKind`, bridged to the domain enum.
@@ -72,7 +69,7 @@ impl Org {
 
 pub async fn load_org(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Org>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(ctx.data_unchecked::<Loader<OrgLoader>>().load_one(id).await?.map(Org))
+    Ok(ctx.data_unchecked::<Batch<OrgsById>>().load_one(id).await?.map(Org))
 }
 
 #[derive(Default)]
@@ -132,44 +129,9 @@ impl OrgMutation {
             OrgKind::Company | OrgKind::Cooperative | OrgKind::Enterprise => parent.as_ref().map(|p| p.id),
             _ => None,
         };
-        let (row, event) = create_org_tx(&mut conn, kind, &code, &name, parent_id, regiment_id).await?;
-        state.bus.committed(event);
+        let mut tx = crate::tx::Tx::begin(state, &mut conn).await?;
+        let created = super::create(&mut tx, kind, &code, &name, parent_id, regiment_id).await;
+        let row = tx.finish(created).await?;
         Ok(Org(row))
     }
-}
-
-/// Inserts an org and stages its `ORG_CREATED` event in one transaction.
-pub async fn create_org_tx(
-    conn: &mut crate::db::DbConn,
-    kind: OrgKind,
-    code: &str,
-    name: &str,
-    parent_id: Option<i64>,
-    regiment_id: Option<i64>,
-) -> Result<(OrgRow, Event), AppError> {
-    let new = NewOrg {
-        kind: kind.as_str(),
-        code,
-        name,
-        parent_id,
-        regiment_id,
-        created_at: chrono::Utc::now().naive_utc(),
-    };
-    let result = db_run!(conn: {
-        conn.transaction(async |conn| {
-            let row = diesel::insert_into(orgs::table)
-                .values(&new)
-                .returning(OrgRow::as_returning())
-                .get_result(conn)
-                .await?;
-            let mut event = Event::new(EventTopic::OrgCreated);
-            event.region_id = row.area_regiment();
-            conn.stage_event(&event).await?;
-            Ok::<_, AppError>((row, event))
-        })
-        .await
-    });
-    result.map_err(|e| {
-        if e.is_unique_violation() { AppError::Conflict(format!("机构编码 {code} 已存在")) } else { e }
-    })
 }

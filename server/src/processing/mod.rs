@@ -13,7 +13,7 @@ pub mod graphql;
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use cotton_domain::card_no::normalize_card_no;
 use cotton_domain::line::{Applied, CardBook, CardProgress, Conditioning, LineState, ScanOutcome};
 use cotton_domain::processing::{CollectorModel, ProcessingEvent, ProcessingRecord};
@@ -25,53 +25,11 @@ use crate::db::prelude::*;
 use crate::db::schema::{bales, enterprise_verifiers, line_records, line_states, trace_cards, trace_units};
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventTopic};
+use crate::events::{Event, EventTopic, StageEvent};
 use crate::lines::LineRow;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = bales)]
-pub struct BaleRow {
-    pub id: i64,
-    pub barcode: String,
-    pub enterprise_id: i64,
-    pub line_id: i64,
-    pub card_id: Option<i64>,
-    pub net_kg: Dec,
-    pub moisture_pct: Option<Dec>,
-    pub conditioned_kg: Dec,
-    pub traced: bool,
-    pub delay: bool,
-    pub pressed_at: NaiveDateTime,
-    pub seq: i64,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = bales, treat_none_as_default_value = false)]
-struct NewBale {
-    barcode: String,
-    enterprise_id: i64,
-    line_id: i64,
-    card_id: Option<i64>,
-    net_kg: Dec,
-    moisture_pct: Option<Dec>,
-    conditioned_kg: Dec,
-    traced: bool,
-    delay: bool,
-    pressed_at: NaiveDateTime,
-    seq: i64,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = line_records, treat_none_as_default_value = false)]
-struct NewLineRecord {
-    line_id: i64,
-    seq: i64,
-    kind: String,
-    payload: String,
-    at: NaiveDateTime,
-    source: String,
-}
+pub use cotton_store::processing::{BaleRow, NewBale, NewLineRecord};
 
 /// Rows per multi-row INSERT: 11 bound values a bale, well under SQLite's
 /// 32,766 and PostgreSQL's 65,535 parameters.
@@ -631,7 +589,7 @@ pub async fn upload_file(state: &AppState, me: &Principal, line_id: i64, bytes: 
         return Err(AppError::Validation("VI型生产线在线上传加工数据，无需上传文件".into()));
     }
     let collector = state.plugins.require_collector(line.model()).map_err(AppError::from)?;
-    let key = line.signing_key()?.verifying_key();
+    let key = crate::lines::signing_key(&line)?.verifying_key();
     let upload = collector.read_upload_file(&line.line_ref(), bytes, &key).map_err(AppError::from)?;
     if upload.model != line.model() {
         return Err(AppError::BadFile(format!(

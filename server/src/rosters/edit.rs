@@ -292,10 +292,7 @@ pub async fn remove_plot(state: &AppState, me: &Principal, id: i64) -> AppResult
         });
         match deleted {
             Ok(_) => Ok(true),
-            Err(AppError::Database(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-                _,
-            ))) => Err(kept()),
+            Err(AppError::Database(e)) if e.is_foreign_key_violation() => Err(kept()),
             Err(e) => Err(e),
         }
     }

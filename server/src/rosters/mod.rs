@@ -6,7 +6,6 @@ pub mod import;
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
 use cotton_domain::identity::mask_id_number;
 use cotton_domain::orgs::{OrgKind, Role};
 use cotton_domain::units::{APPROVED_MODIFY_MSG, UnitStatus};
@@ -15,36 +14,11 @@ use cotton_domain::RuleError;
 use crate::auth::Principal;
 use crate::db::prelude::*;
 use crate::db::schema::{growers, plots, trace_units, unit_plots};
-use crate::db::{DbConn, DbPool, Dec};
+use crate::db::{DbConn, DbPool};
 use crate::error::{AppError, AppResult};
 use crate::orgs::OrgRow;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = growers)]
-pub struct GrowerRow {
-    pub id: i64,
-    pub company_id: i64,
-    pub id_number: String,
-    pub name: String,
-    pub phone: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = plots)]
-pub struct PlotRow {
-    pub id: i64,
-    pub grower_id: i64,
-    pub company_id: i64,
-    pub season: i32,
-    pub code: String,
-    pub area_mu: Dec,
-    pub location: Option<String>,
-    pub variety: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+pub use cotton_store::rosters::{GrowerRow, PlotRow};
 
 /// May `me` read the roster of `company`? The company itself, its regiment, the
 /// admin, and initiators of that regiment (they build units from it).

@@ -2,74 +2,17 @@
 //! to a season nobody has set.
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
-use chrono::Utc;
 use cotton_domain::orgs::Role;
 use cotton_domain::season::{SeasonRules, SeasonRulesPatch, validate_season};
 use crate::db::prelude::*;
 
 use crate::db::schema::season_rules;
-use crate::db::{DbConn, Dec};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::graphql::CtxExt;
 use crate::graphql::scalars::GqlDecimal;
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = season_rules, primary_key(season))]
-pub(crate) struct SeasonRulesRow {
-    season: i32,
-    min_unit_area_mu: Dec,
-    realtime_window_minutes: i32,
-    premium_min_length_mm: Dec,
-    premium_min_strength: Dec,
-    premium_mic_min: Dec,
-    premium_mic_max: Dec,
-    standard_moisture_pct: Dec,
-    standard_trash_pct: Dec,
-    nominal_bale_kg: Dec,
-    updated_at: chrono::NaiveDateTime,
-    updated_by: Option<i64>,
-    cards_per_scan_iv_v: i32,
-    cards_per_scan_vi: i32,
-}
-
-impl SeasonRulesRow {
-    pub(crate) fn into_rules(self) -> SeasonRules {
-        SeasonRules {
-            season: self.season,
-            min_unit_area_mu: self.min_unit_area_mu.0,
-            realtime_window_minutes: self.realtime_window_minutes,
-            premium_min_length_mm: self.premium_min_length_mm.0,
-            premium_min_strength: self.premium_min_strength.0,
-            premium_mic_min: self.premium_mic_min.0,
-            premium_mic_max: self.premium_mic_max.0,
-            standard_moisture_pct: self.standard_moisture_pct.0,
-            standard_trash_pct: self.standard_trash_pct.0,
-            nominal_bale_kg: self.nominal_bale_kg.0,
-            // CHECK (1..=10 / 1..=100) in the database.
-            cards_per_scan_iv_v: self.cards_per_scan_iv_v.max(1) as u32,
-            cards_per_scan_vi: self.cards_per_scan_vi.max(1) as u32,
-        }
-    }
-
-    fn from_rules(r: &SeasonRules, by: i64) -> Self {
-        SeasonRulesRow {
-            season: r.season,
-            min_unit_area_mu: r.min_unit_area_mu.into(),
-            realtime_window_minutes: r.realtime_window_minutes,
-            premium_min_length_mm: r.premium_min_length_mm.into(),
-            premium_min_strength: r.premium_min_strength.into(),
-            premium_mic_min: r.premium_mic_min.into(),
-            premium_mic_max: r.premium_mic_max.into(),
-            standard_moisture_pct: r.standard_moisture_pct.into(),
-            standard_trash_pct: r.standard_trash_pct.into(),
-            nominal_bale_kg: r.nominal_bale_kg.into(),
-            updated_at: Utc::now().naive_utc(),
-            updated_by: Some(by),
-            cards_per_scan_iv_v: r.cards_per_scan_iv_v as i32,
-            cards_per_scan_vi: r.cards_per_scan_vi as i32,
-        }
-    }
-}
+pub use cotton_store::season::{SeasonRulesRow};
 
 /// The rules in force for `season` given its stored row, if any.
 pub(crate) fn rules_or_defaults(row: Option<SeasonRulesRow>, season: i32) -> SeasonRules {

@@ -68,7 +68,7 @@ impl Ticket {
     }
     /// The unit all the ticket's plots lie in (null when they lie in none or in several).
     async fn trace_unit(&self, ctx: &Context<'_>) -> Result<Option<TraceUnit>> {
-        match self.0.card_unit(ctx).await? {
+        match card_unit(&self.0, ctx).await? {
             Some(unit) => load_unit(ctx, unit).await,
             None => match unit_of_plots(ctx, &self.plot_ids(ctx).await?).await? {
                 Some(unit) => load_unit(ctx, unit).await,
@@ -178,10 +178,8 @@ impl TicketMutation {
     }
 }
 
-impl TicketRow {
-    /// A carded ticket's unit is the card's (fixed at printing).
-    async fn card_unit(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
-        let card: Option<CardRow> = ctx.data_unchecked::<Loader<CardByTicketLoader>>().load_one(self.id).await?;
-        Ok(card.map(|c| c.unit_id))
-    }
+/// A carded ticket's unit is the card's (fixed at printing).
+async fn card_unit(ticket: &TicketRow, ctx: &Context<'_>) -> Result<Option<i64>> {
+    let card: Option<CardRow> = ctx.data_unchecked::<Loader<CardByTicketLoader>>().load_one(ticket.id).await?;
+    Ok(card.map(|c| c.unit_id))
 }

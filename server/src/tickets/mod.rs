@@ -20,36 +20,7 @@ use crate::events::{Event, EventTopic, StageEvent};
 use crate::rosters::GrowerRow;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tickets)]
-pub struct TicketRow {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub ticket_no: String,
-    pub season: i32,
-    pub grower_id: i64,
-    pub gross_kg: Dec,
-    pub tare_kg: Option<Dec>,
-    pub moisture_pct: Option<Dec>,
-    pub trash_pct: Option<Dec>,
-    pub lint_yield_pct: Option<Dec>,
-    pub module_count: Option<i32>,
-    pub weighed_at: NaiveDateTime,
-    pub uploaded_at: NaiveDateTime,
-    pub late: bool,
-    pub updated_at: NaiveDateTime,
-}
-
-impl TicketRow {
-    pub fn net_kg(&self) -> Option<Decimal> {
-        self.tare_kg.map(|t| self.gross_kg.0 - t.0)
-    }
-
-    /// 折皮棉公定重量 = net × 公定衣分率 / 100, once both are known.
-    pub fn lint_target_kg(&self) -> Option<Decimal> {
-        Some(weights::lint_target_kg(self.net_kg()?, self.lint_yield_pct?.0))
-    }
-}
+pub use cotton_store::tickets::{TicketRow, NewTicket};
 
 /// What an upload carries. Optional weights left out keep their earlier value.
 #[derive(Debug, Clone)]
@@ -344,25 +315,6 @@ fn refuse_changed_identity(old: &TicketRow, grower: &GrowerRow, gross_kg: Decima
         return refuse("称重时间", beijing(old.weighed_at), beijing(weighed_at));
     }
     Ok(())
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = tickets, treat_none_as_default_value = false)]
-struct NewTicket {
-    enterprise_id: i64,
-    ticket_no: String,
-    season: i32,
-    grower_id: i64,
-    gross_kg: Dec,
-    tare_kg: Option<Dec>,
-    moisture_pct: Option<Dec>,
-    trash_pct: Option<Dec>,
-    lint_yield_pct: Option<Dec>,
-    module_count: Option<i32>,
-    weighed_at: NaiveDateTime,
-    uploaded_at: NaiveDateTime,
-    late: bool,
-    updated_at: NaiveDateTime,
 }
 
 /// What an upload checks against: the grower (with the regiment of its company,

@@ -1,6 +1,7 @@
 //! `TraceUnit` and its parts, `traceUnit`/`traceUnits`, the unit mutations, and the
 //! growers' side: `growerLogin` and `myResults`.
 
+use crate::accounts::CreateAccount as _;
 use crate::graphql::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -311,7 +312,7 @@ async fn prime_unit_loaders(ctx: &Context<'_>, units: &[UnitRow]) -> Result<()> 
     let (plots, reviews, _) = futures_util::try_join!(
         ctx.data_unchecked::<Loader<UnitPlotsLoader>>().load_many(ids.iter().copied()),
         ctx.data_unchecked::<Loader<ReviewsLoader>>().load_many(ids.iter().copied()),
-        ctx.data_unchecked::<Loader<crate::orgs::OrgLoader>>().load_many(regions),
+        ctx.data_unchecked::<crate::graphql::Batch<crate::orgs::OrgsById>>().load_many(regions),
     )?;
     let season_of: std::collections::HashMap<i64, i32> = units.iter().map(|u| (u.id, u.season)).collect();
     let mut growers = std::collections::BTreeSet::new();
@@ -574,7 +575,7 @@ impl UnitMutation {
                     display_name: None,
                     created_at: Utc::now().naive_utc(),
                 }
-                .insert(&mut conn)
+                .create(&mut conn)
                 .await?
             }
         };

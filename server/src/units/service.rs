@@ -19,6 +19,8 @@ use crate::events::{Event, EventTopic, StageEvent};
 use crate::rosters::PlotRow;
 use crate::state::AppState;
 
+pub use cotton_store::units::{NewReview};
+
 #[derive(Debug, Clone)]
 pub struct LegalPerson {
     pub name: String,
@@ -135,16 +137,6 @@ fn unit_event(topic: EventTopic, unit: &UnitRow) -> Event {
     e.region_id = Some(unit.regiment_id);
     e.unit_id = Some(unit.id);
     e
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = unit_reviews)]
-struct NewReview {
-    unit_id: i64,
-    action: String,
-    reason: Option<String>,
-    by_account: i64,
-    at: NaiveDateTime,
 }
 
 fn review_values(unit_id: i64, action: &str, reason: Option<String>, by: i64, at: NaiveDateTime) -> NewReview {

@@ -3,7 +3,7 @@
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     orgs (id) {
         id -> BigInt,
@@ -18,7 +18,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     accounts (id) {
         id -> BigInt,
@@ -34,7 +34,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     refresh_tokens (id) {
         id -> BigInt,
@@ -50,7 +50,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     login_attempts (username) {
         username -> Text,
@@ -62,7 +62,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     sms_codes (id) {
         id -> BigInt,
@@ -77,7 +77,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     season_rules (season) {
         season -> Integer,
@@ -99,7 +99,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     app_meta (key) {
         key -> Text,
@@ -113,7 +113,7 @@ diesel::joinable!(refresh_tokens -> accounts (account_id));
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     growers (id) {
         id -> BigInt,
@@ -128,7 +128,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     plots (id) {
         id -> BigInt,
@@ -146,7 +146,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     trace_units (id) {
         id -> BigInt,
@@ -172,7 +172,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     unit_plots (id) {
         id -> BigInt,
@@ -185,7 +185,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     unit_reviews (id) {
         id -> BigInt,
@@ -204,7 +204,7 @@ diesel::joinable!(unit_reviews -> trace_units (unit_id));
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     tickets (id) {
         id -> BigInt,
@@ -227,7 +227,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     ticket_plots (ticket_id, plot_id) {
         ticket_id -> BigInt,
@@ -237,7 +237,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     trace_cards (id) {
         id -> BigInt,
@@ -260,7 +260,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     print_records (id) {
         id -> BigInt,
@@ -275,7 +275,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     production_lines (id) {
         id -> BigInt,
@@ -289,7 +289,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     card_exports (id) {
         id -> BigInt,
@@ -308,7 +308,7 @@ diesel::joinable!(tickets -> growers (grower_id));
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     line_states (line_id) {
         line_id -> BigInt,
@@ -321,7 +321,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     line_records (id) {
         id -> BigInt,
@@ -336,7 +336,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     bales (id) {
         id -> BigInt,
@@ -356,7 +356,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     enterprise_verifiers (enterprise_id) {
         enterprise_id -> BigInt,
@@ -370,7 +370,7 @@ diesel::joinable!(bales -> trace_cards (card_id));
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     /// The printer model an enterprise's cards print on when none is named (migration 000009).
     enterprise_printers (enterprise_id) {
@@ -383,7 +383,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::decimal::ExactDecimal;
+    use crate::decimal::ExactDecimal;
 
     inspections (id) {
         id -> BigInt,

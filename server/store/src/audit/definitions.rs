@@ -14,8 +14,8 @@
 //! file from fresh databases of both backends:
 //!
 //! ```sh
-//! cotton-trace audit definitions --database-url sqlite:///tmp/fresh.db  >  server/src/audit/expected.txt
-//! cotton-trace audit definitions --database-url postgres://…/fresh     >> server/src/audit/expected.txt
+//! cotton-trace audit definitions --database-url sqlite:///tmp/fresh.db  >  server/store/src/audit/expected.txt
+//! cotton-trace audit definitions --database-url postgres://…/fresh     >> server/store/src/audit/expected.txt
 //! ```
 //! (`tests/api/audit.rs` fails when the file and a fresh database differ.)
 
@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use super::{AUDITED, BULK_INSERT_AUDITED};
 use super::verify::{Problem, ProblemKind};
-use crate::db::DbPool;
+use crate::DbPool;
 
 /// `backend name sha256` per line, as `audit definitions` prints them.
 const EXPECTED: &str = include_str!("expected.txt");
@@ -70,7 +70,7 @@ pub async fn live(db: &DbPool) -> anyhow::Result<BTreeMap<String, String>> {
         }
         DbPool::Sqlite { .. } => "SELECT 'trigger ' || name AS name, sql AS body FROM sqlite_master WHERE type = 'trigger'".to_string(),
     };
-    let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.message()))?;
+    let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let rows: Vec<Definition> = db_run!(conn: { diesel::sql_query(&sql).load(conn).await })?;
     Ok(rows.into_iter().map(|d| (d.name, hex::encode(Sha256::digest(d.body.as_bytes())))).collect())
 }

@@ -1,9 +1,9 @@
 """Writes the SQLite audit triggers of migration 000006 (up.sql / down.sql) from the
 column lists of migrations 000001-000005, so that each trigger's json_object lists the
 columns in table order (what `audit verify` recomputes). Kept for the next audited
-table or column: run `python3 server/src/audit/gen_sqlite_triggers.py OUT_DIR` from the
+table or column: run `python3 server/store/src/audit/gen_sqlite_triggers.py OUT_DIR` from the
 repository root and copy the parts you need into a new migration.
-SPEC must match AUDITED in server/src/audit/mod.rs."""
+SPEC must match AUDITED in server/store/src/audit/mod.rs."""
 import sqlite3, glob, sys, os
 OUT = sys.argv[1] if len(sys.argv) > 1 else "."
 SPEC = [
@@ -38,10 +38,10 @@ HEAD = """-- Tamper-evident audit trail (issue 10 item 4): every change of an au
 -- SQLite twin of migrations/postgres: AFTER row triggers written out per table (the
 -- row snapshot is json_object over the columns in table order, secrets and ID
 -- numbers as their SHA-256); `audit_hash` and `audit_sha256` are application-defined
--- functions the server registers on every connection (server/src/audit/mod.rs).
+-- functions the server registers on every connection (server/store/src/audit/mod.rs).
 -- Writes are serialised by the single writer connection: one chain (chain 0),
 -- seq = last seq + 1. (PostgreSQL appends to one of 16 chains.)
--- `cotton-trace audit verify` (server/src/audit/) checks the chain and the current rows.
+-- `cotton-trace audit verify` (server/store/src/audit/) checks the chain and the current rows.
 CREATE TABLE audit_log (
     chain      INTEGER NOT NULL CHECK (chain = 0),
     seq        INTEGER NOT NULL,

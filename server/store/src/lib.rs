@@ -1,4 +1,5 @@
-//! Storage: embedded SQLite by default, PostgreSQL when `DATABASE_URL=postgres://…`.
+//! The store: the only crate that knows diesel. Embedded SQLite by default,
+//! PostgreSQL when `DATABASE_URL=postgres://…`.
 //!
 //! Both backends are compiled in and picked at run time (Vaultwarden's pattern):
 //! [`DbPool`] is an enum of bb8 pools, and [`db_run!`] expands one query block per
@@ -12,24 +13,45 @@
 macro_rules! db_run {
     ($conn:ident: $body:block) => {
         match $conn.backend() {
-            $crate::db::DbConn::Sqlite($conn) => {
+            $crate::DbConn::Sqlite($conn) => {
                 #[allow(unused_imports)]
-                use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
-                let $conn: &mut $crate::db::SqliteConn = &mut **$conn;
+                use $crate::__private::diesel_async::{AsyncConnection as _, RunQueryDsl as _};
+                let $conn: &mut $crate::SqliteConn = &mut **$conn;
                 $body
             }
-            $crate::db::DbConn::Postgres($conn) => {
+            $crate::DbConn::Postgres($conn) => {
                 #[allow(unused_imports)]
-                use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
-                let $conn: &mut $crate::db::PgConn = &mut **$conn;
+                use $crate::__private::diesel_async::{AsyncConnection as _, RunQueryDsl as _};
+                let $conn: &mut $crate::PgConn = &mut **$conn;
                 $body
             }
         }
     };
 }
 
+pub mod accounts;
+pub mod audit;
+pub mod batch;
+pub mod cards;
 pub mod decimal;
+pub mod error;
+pub mod events;
+pub mod lines;
+pub mod metrics;
+pub mod orgs;
+pub mod processing;
+pub mod quality;
+pub mod rosters;
+pub mod season;
+pub mod tickets;
+pub mod units;
 pub mod schema;
+
+/// What [`db_run!`] expands to, so that callers need not depend on diesel-async.
+#[doc(hidden)]
+pub mod __private {
+    pub use diesel_async;
+}
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -44,6 +66,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
 pub use decimal::Dec;
+pub use error::{StoreError, StoreResult};
 
 /// diesel's query-building traits without `diesel::RunQueryDsl`, which would clash
 /// with `diesel_async::RunQueryDsl` inside [`db_run!`].
@@ -58,8 +81,8 @@ pub mod prelude {
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 pub type PgConn = AsyncPgConnection;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
 /// Per-connection SQLite settings: WAL so readers never block the writer, a busy
 /// timeout instead of immediate SQLITE_BUSY, and foreign keys (off by default in SQLite).
@@ -122,24 +145,24 @@ impl DbConn {
     /// Starts a transaction spanning several `DbConn`-level calls; end it with
     /// [`DbConn::commit`] or [`DbConn::rollback`]. (For one block of queries
     /// `conn.transaction(async |conn| …)` inside [`db_run!`] is simpler.)
-    pub async fn begin(&mut self) -> diesel::QueryResult<()> {
+    pub async fn begin(&mut self) -> StoreResult<()> {
         let conn = self;
-        db_run!(conn: { tx_begin(conn).await })
+        Ok(db_run!(conn: { tx_begin(conn).await })?)
     }
 
-    pub async fn commit(&mut self) -> diesel::QueryResult<()> {
+    pub async fn commit(&mut self) -> StoreResult<()> {
         let conn = self;
-        db_run!(conn: { tx_commit(conn).await })
+        Ok(db_run!(conn: { tx_commit(conn).await })?)
     }
 
-    pub async fn rollback(&mut self) -> diesel::QueryResult<()> {
+    pub async fn rollback(&mut self) -> StoreResult<()> {
         let conn = self;
-        db_run!(conn: { tx_rollback(conn).await })
+        Ok(db_run!(conn: { tx_rollback(conn).await })?)
     }
 
     /// Ends the transaction [`DbConn::begin`] started with the outcome of its body:
     /// commit on `Ok`, roll back on `Err` (the body's error is the one returned).
-    pub async fn finish<T>(&mut self, outcome: crate::error::AppResult<T>) -> crate::error::AppResult<T> {
+    pub async fn finish<T, E: From<StoreError>>(&mut self, outcome: Result<T, E>) -> Result<T, E> {
         match outcome {
             Ok(v) => {
                 self.commit().await?;
@@ -205,7 +228,7 @@ fn sqlite_manager(path: &Path) -> AsyncDieselConnectionManager<SqliteConn> {
 impl DbPool {
     /// Opens the pool and applies pending migrations.
     pub async fn connect(url: &DatabaseUrl) -> Result<DbPool, DbSetupError> {
-        crate::metrics::install_query_counter();
+        metrics::install_query_counter();
         let pool = match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -258,7 +281,7 @@ impl DbPool {
     }
 
     /// A connection for reads.
-    pub async fn read(&self) -> Result<DbConn, crate::error::AppError> {
+    pub async fn read(&self) -> StoreResult<DbConn> {
         match self {
             DbPool::Sqlite { read, .. } => Ok(DbConn::Sqlite(read.get_owned().await.map_err(pool_err)?)),
             DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pg_checkout(pool).await?)),
@@ -266,7 +289,7 @@ impl DbPool {
     }
 
     /// A connection for writes (on SQLite, the single writer).
-    pub async fn write(&self) -> Result<DbConn, crate::error::AppError> {
+    pub async fn write(&self) -> StoreResult<DbConn> {
         match self {
             DbPool::Sqlite { write, .. } => Ok(DbConn::Sqlite(write.get_owned().await.map_err(pool_err)?)),
             DbPool::Postgres { pool, .. } => Ok(DbConn::Postgres(pg_checkout(pool).await?)),
@@ -287,7 +310,7 @@ impl DbPool {
 /// restarted, idle connections are closed ones: each is handed back broken (so
 /// the pool drops it) instead of failing the caller's first query. The check
 /// is local (no round trip), so it costs nothing when the database is healthy.
-async fn pg_checkout(pool: &Pool<PgConn>) -> Result<PooledConnection<'static, PgConn>, crate::error::AppError> {
+async fn pg_checkout(pool: &Pool<PgConn>) -> StoreResult<PooledConnection<'static, PgConn>> {
     use diesel_async::pooled_connection::PoolableConnection;
     for _ in 0..=pool.state().connections {
         let mut conn = pool.get_owned().await.map_err(pool_err)?;
@@ -299,8 +322,8 @@ async fn pg_checkout(pool: &Pool<PgConn>) -> Result<PooledConnection<'static, Pg
     pool.get_owned().await.map_err(pool_err)
 }
 
-fn pool_err<E: std::fmt::Display>(e: E) -> crate::error::AppError {
-    crate::error::AppError::Unavailable(format!("数据库暂不可用：{e}"))
+fn pool_err<E: std::fmt::Display>(e: E) -> StoreError {
+    StoreError::Unavailable(format!("数据库暂不可用：{e}"))
 }
 
 async fn run_sqlite_migrations(path: &Path) -> Result<(), DbSetupError> {
