@@ -9,9 +9,6 @@ use rust_decimal::Decimal;
 
 use super::app;
 use crate::config::Config;
-use crate::db::prelude::*;
-use crate::db::schema::trace_units;
-use crate::units::UnitRow;
 
 pub async fn run(config: Config, season: Option<i32>, jobs: Option<usize>) -> anyhow::Result<()> {
     let db = crate::server::open_database(&config).await?;
@@ -20,21 +17,12 @@ pub async fn run(config: Config, season: Option<i32>, jobs: Option<usize>) -> an
     let mut conn = db.read().await.map_err(app)?;
     let season: i32 = match season {
         Some(s) => s,
-        None => {
-            let latest: Option<i32> = db_run!(conn: {
-                trace_units::table.select(diesel::dsl::max(trace_units::season)).first(conn).await?
-            });
-            latest.ok_or_else(|| anyhow::anyhow!("数据库中没有任何追溯单元"))?
-        }
+        None => cotton_store::stats::latest_unit_season(&mut conn)
+            .await
+            .map_err(app)?
+            .ok_or_else(|| anyhow::anyhow!("数据库中没有任何追溯单元"))?,
     };
-    let units: Vec<UnitRow> = db_run!(conn: {
-        trace_units::table
-            .filter(trace_units::season.eq(season))
-            .order(trace_units::id)
-            .select(UnitRow::as_select())
-            .load(conn)
-            .await?
-    });
+    let units = cotton_store::stats::units_of_season(&mut conn, season).await.map_err(app)?;
     drop(conn);
     println!("bench allocate: {} units of season {season} on {backend} (jobs {jobs})", units.len());
     let queries_before = crate::metrics::DB_QUERIES.get();

@@ -31,8 +31,6 @@ use crate::auth::{Principal, TokenKeys};
 use crate::cards::CardRow;
 use crate::config::Config;
 use crate::db::DbPool;
-use crate::db::prelude::*;
-use crate::db::schema::{accounts, bales, growers, inspections, orgs, plots, tickets, trace_cards, trace_units};
 use crate::lines::LineRow;
 use crate::state::AppState;
 use crate::units::service::NewUnit;
@@ -197,7 +195,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     // analyse now, as an operator would after a load (allocation plans depend on it).
     {
         let mut conn = state.db.write().await.map_err(app)?;
-        db_run!(conn: { diesel::sql_query("ANALYZE").execute(conn).await?; });
+        cotton_store::stats::analyze(&mut conn).await.map_err(app)?;
     }
 
     // ---- tokens and samples
@@ -244,14 +242,7 @@ pub fn files_dir_of(out: &Path) -> PathBuf {
 /// "Empty": no orgs and no accounts but platform admins (`admin create` may have run).
 async fn refuse_non_empty(db: &DbPool) -> anyhow::Result<()> {
     let mut conn = db.read().await.map_err(app)?;
-    let admin = Role::PlatformAdmin.as_str();
-    let (n_orgs, n_accounts, n_growers): (i64, i64, i64) = db_run!(conn: {
-        (
-            orgs::table.count().get_result(conn).await?,
-            accounts::table.filter(accounts::role.ne(admin)).count().get_result(conn).await?,
-            growers::table.count().get_result(conn).await?,
-        )
-    });
+    let (n_orgs, n_accounts, n_growers) = cotton_store::stats::occupancy(&mut conn).await.map_err(app)?;
     if n_orgs > 0 || n_accounts > 0 || n_growers > 0 {
         anyhow::bail!(
             "数据库不是空的（已有 {n_orgs} 个机构、{n_accounts} 个非管理员账号、{n_growers} 个种植者）：bench generate 只在空数据库上生成模拟年度，请换一个新数据库"
@@ -826,23 +817,7 @@ impl Gen {
 
     async fn counts(&self, ents: &[Ent], upload_files: usize) -> anyhow::Result<Value> {
         let mut conn = self.state.db.read().await.map_err(app)?;
-        let kind = |k: OrgKind| k.as_str();
-        let (div, reg, comp, ent, acc, gro, plo, uni, tic, car, bal, ins): (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = db_run!(conn: {
-            (
-                orgs::table.filter(orgs::kind.eq(kind(OrgKind::Division))).count().get_result(conn).await?,
-                orgs::table.filter(orgs::kind.eq(kind(OrgKind::Regiment))).count().get_result(conn).await?,
-                orgs::table.filter(orgs::kind.eq(kind(OrgKind::Company))).count().get_result(conn).await?,
-                orgs::table.filter(orgs::kind.eq(kind(OrgKind::Enterprise))).count().get_result(conn).await?,
-                accounts::table.count().get_result(conn).await?,
-                growers::table.count().get_result(conn).await?,
-                plots::table.count().get_result(conn).await?,
-                trace_units::table.count().get_result(conn).await?,
-                tickets::table.count().get_result(conn).await?,
-                trace_cards::table.count().get_result(conn).await?,
-                bales::table.count().get_result(conn).await?,
-                inspections::table.count().get_result(conn).await?,
-            )
-        });
+        let n = cotton_store::stats::row_counts(&mut conn).await.map_err(app)?;
         let (mut processed, mut files, mut vi, mut est) = (0usize, 0usize, 0usize, 0i64);
         for e in ents {
             let (s, f) = self.split(e);
@@ -852,10 +827,10 @@ impl Gen {
             est += e.cards.iter().map(|c| c.processable_bales as i64).sum::<i64>();
         }
         Ok(json!({
-            "divisions": div, "regiments": reg, "companies": comp, "enterprises": ent, "accounts": acc,
-            "growers": gro, "plots": plo, "units": uni, "tickets": tic, "cards": car,
+            "divisions": n.divisions, "regiments": n.regiments, "companies": n.companies, "enterprises": n.enterprises, "accounts": n.accounts,
+            "growers": n.growers, "plots": n.plots, "units": n.units, "tickets": n.tickets, "cards": n.cards,
             "cardsProcessed": processed, "cardsReservedFiles": files, "cardsReservedVi": vi,
-            "bales": bal, "balesSeasonEstimate": est, "inspections": ins,
+            "bales": n.bales, "balesSeasonEstimate": est, "inspections": n.inspections,
             "lines": ents.iter().map(|e| e.offline.len() + e.vi.len()).sum::<usize>(),
             "uploadFiles": upload_files,
         }))

@@ -43,6 +43,7 @@ pub mod processing;
 pub mod quality;
 pub mod rosters;
 pub mod season;
+pub mod stats;
 pub mod tickets;
 pub mod units;
 pub mod schema;
