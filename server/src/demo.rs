@@ -3,11 +3,9 @@
 use crate::accounts::CreateAccount as _;
 use chrono::Utc;
 use cotton_domain::orgs::{OrgKind, Role};
-use crate::db::prelude::*;
 
 use crate::accounts::NewAccount;
 use crate::auth;
-use crate::db::schema::{accounts, app_meta};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tx::Tx;
@@ -45,9 +43,7 @@ const DEMO_ORGS: [(OrgKind, &str, &str, Option<&str>); 10] = [
 /// Loads the demo data unless this database has it already. Returns whether it loaded.
 pub async fn load(state: &AppState) -> AppResult<bool> {
     let mut conn = state.db.write().await?;
-    let loaded: Option<String> = db_run!(conn: {
-        app_meta::table.find("demo_loaded").select(app_meta::value).first(conn).await.optional()?
-    });
+    let loaded: Option<String> = cotton_store::meta::get(&mut conn, "demo_loaded").await?;
     if loaded.is_some() {
         return Ok(false);
     }
@@ -86,9 +82,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
         .create(&mut conn)
         .await?;
     }
-    let has_admin: i64 = db_run!(conn: {
-        accounts::table.filter(accounts::role.eq(Role::PlatformAdmin.as_str())).count().get_result(conn).await?
-    });
+    let has_admin: i64 = cotton_store::accounts::count_with_role(&mut conn, Role::PlatformAdmin).await?;
     if has_admin == 0 {
         let admin_hash = auth::hash_password(DEMO_ADMIN_PASSWORD.to_string()).await?;
         NewAccount {
@@ -106,12 +100,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
     drop(conn);
     crate::demo_season::load(state).await?;
     let mut conn = state.db.write().await?;
-    db_run!(conn: {
-        diesel::insert_into(app_meta::table)
-            .values((app_meta::key.eq("demo_loaded"), app_meta::value.eq(Utc::now().to_rfc3339())))
-            .execute(conn)
-            .await?;
-    });
+    cotton_store::meta::insert(&mut conn, "demo_loaded", &Utc::now().to_rfc3339()).await?;
     Ok(true)
 }
 

@@ -9,8 +9,6 @@ use cotton_plugin_host::abi::wire::{PrintCard, PrintJob};
 use crate::auth::Principal;
 use crate::cards::{CardRow, RenderedFile};
 use crate::db::DbConn;
-use crate::db::prelude::*;
-use crate::db::schema::enterprise_printers;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tickets::TicketRow;
@@ -98,14 +96,7 @@ pub fn resolve(state: &AppState, model: Option<&str>) -> AppResult<ResolvedPrint
 
 /// The enterprise's default printer model, if it set one.
 pub async fn default_of(conn: &mut DbConn, enterprise_id: i64) -> AppResult<Option<String>> {
-    Ok(db_run!(conn: {
-        enterprise_printers::table
-            .find(enterprise_id)
-            .select(enterprise_printers::model)
-            .first(conn)
-            .await
-            .optional()?
-    }))
+    Ok(cotton_store::printing::default_model(conn, enterprise_id).await?)
 }
 
 /// The stored default, which must still be loaded. A default whose plugin is gone
@@ -167,25 +158,7 @@ pub async fn set_default(state: &AppState, me: &Principal, model: &str) -> AppRe
     let model = require_named(state, model)?.model;
     let now = Utc::now().naive_utc();
     let mut conn = state.db.write().await?;
-    let stored: String = db_run!(conn: {
-        diesel::insert_into(enterprise_printers::table)
-            .values((
-                enterprise_printers::enterprise_id.eq(enterprise_id),
-                enterprise_printers::model.eq(&model),
-                enterprise_printers::set_by.eq(me.account_id),
-                enterprise_printers::set_at.eq(now),
-            ))
-            .on_conflict(enterprise_printers::enterprise_id)
-            .do_update()
-            .set((
-                enterprise_printers::model.eq(&model),
-                enterprise_printers::set_by.eq(me.account_id),
-                enterprise_printers::set_at.eq(now),
-            ))
-            .returning(enterprise_printers::model)
-            .get_result(conn)
-            .await?
-    });
+    let stored = cotton_store::printing::set_default_model(&mut conn, enterprise_id, &model, me.account_id, now).await?;
     Ok(stored)
 }
 

@@ -7,11 +7,9 @@ pub mod registration;
 pub mod sessions;
 
 use cotton_domain::orgs::Role;
-use crate::db::prelude::*;
 
 use crate::auth::Principal;
 use crate::db::DbConn;
-use crate::db::schema::accounts;
 use crate::error::{AppError, AppResult};
 
 pub use cotton_store::accounts::{AccountRow, NewAccount};
@@ -30,27 +28,15 @@ impl CreateAccount for NewAccount<'_> {
 }
 
 pub async fn find(conn: &mut DbConn, id: i64) -> AppResult<Option<AccountRow>> {
-    Ok(db_run!(conn: {
-        accounts::table.find(id).select(AccountRow::as_select()).first(conn).await.optional()?
-    }))
+    Ok(cotton_store::accounts::find(conn, id).await?)
 }
 
 pub async fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<AccountRow>> {
-    Ok(db_run!(conn: {
-        accounts::table
-            .filter(accounts::username.eq(username))
-            .select(AccountRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    }))
+    Ok(cotton_store::accounts::find_by_username(conn, username).await?)
 }
 
 pub async fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> AppResult<()> {
-    db_run!(conn: {
-        diesel::update(accounts::table.find(id)).set(accounts::password_hash.eq(hash)).execute(conn).await?;
-    });
-    Ok(())
+    Ok(cotton_store::accounts::set_password_hash(conn, id, hash).await?)
 }
 
 /// The principal a token is issued for: role, org and the org's regiment area.

@@ -6,19 +6,19 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{Duration, NaiveDateTime, Utc};
 use cotton_domain::identity::validate_mobile;
 use cotton_domain::orgs::{self as rules, OrgKind, Role};
-use crate::db::prelude::*;
+use cotton_store::accounts as store;
 use rand::Rng;
 
 use super::graphql::AuthPayload;
 use super::sessions;
-use super::{AccountRow, NewAccount};
+use super::NewAccount;
 use crate::auth;
 use crate::db::DbConn;
-use crate::db::schema::{accounts, orgs, sms_codes};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventTopic, StageEvent};
+use crate::events::{Event, EventTopic};
 use crate::graphql::{CtxExt, parse_id};
-use crate::orgs::{NewOrg, OrgRow};
+use crate::orgs::NewOrg;
+use crate::tx::Tx;
 
 pub use cotton_store::accounts::{CodeRow};
 
@@ -36,15 +36,7 @@ pub async fn send_code(state: &crate::state::AppState, phone: &str) -> AppResult
     let phone = validate_mobile(phone)?;
     let now = Utc::now().naive_utc();
     let mut conn = state.db.write().await?;
-    let recent: Vec<NaiveDateTime> = db_run!(conn: {
-        sms_codes::table
-            .filter(sms_codes::phone.eq(&phone))
-            .filter(sms_codes::created_at.gt(now - Duration::hours(24)))
-            .select(sms_codes::created_at)
-            .order(sms_codes::created_at.desc())
-            .load(conn)
-            .await?
-    });
+    let recent: Vec<NaiveDateTime> = store::code_times_since(&mut conn, &phone, now - Duration::hours(24)).await?;
     if let Some(last) = recent.first() {
         let wait = MIN_INTERVAL_SECS - (now - *last).num_seconds();
         if wait > 0 {
@@ -55,16 +47,7 @@ pub async fn send_code(state: &crate::state::AppState, phone: &str) -> AppResult
         return Err(AppError::RateLimited("该手机号今日验证码发送次数已达上限".into()));
     }
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    let row = (
-        sms_codes::phone.eq(&phone),
-        sms_codes::code_hash.eq(code_hash(&phone, &code)),
-        sms_codes::created_at.eq(now),
-        sms_codes::expires_at.eq(now + Duration::minutes(CODE_TTL_MINUTES)),
-        sms_codes::attempts.eq(0),
-    );
-    db_run!(conn: {
-        diesel::insert_into(sms_codes::table).values(row).execute(conn).await?;
-    });
+    store::insert_code(&mut conn, &phone, &code_hash(&phone, &code), now, now + Duration::minutes(CODE_TTL_MINUTES)).await?;
     drop(conn);
     state.sms.send_code(&phone, &code).await.map_err(|e| AppError::Unavailable(format!("短信发送失败：{e}")))
 }
@@ -73,17 +56,7 @@ pub async fn send_code(state: &crate::state::AppState, phone: &str) -> AppResult
 pub async fn code_matches(conn: &mut DbConn, phone: &str, code: &str) -> AppResult<bool> {
     let now = Utc::now().naive_utc();
     let wanted = code_hash(phone, code);
-    let n: i64 = db_run!(conn: {
-        sms_codes::table
-            .filter(sms_codes::phone.eq(phone))
-            .filter(sms_codes::code_hash.eq(&wanted))
-            .filter(sms_codes::used_at.is_null())
-            .filter(sms_codes::expires_at.gt(now))
-            .filter(sms_codes::attempts.lt(MAX_ATTEMPTS))
-            .count()
-            .get_result(conn)
-            .await?
-    });
+    let n: i64 = store::count_live_codes_with_hash(conn, phone, &wanted, now, MAX_ATTEMPTS).await?;
     Ok(n > 0)
 }
 
@@ -91,35 +64,15 @@ pub async fn code_matches(conn: &mut DbConn, phone: &str, code: &str) -> AppResu
 /// newest code and burn it after [`MAX_ATTEMPTS`].
 pub async fn consume_code(conn: &mut DbConn, phone: &str, code: &str) -> AppResult<()> {
     let now = Utc::now().naive_utc();
-    let live: Vec<CodeRow> = db_run!(conn: {
-        sms_codes::table
-            .filter(sms_codes::phone.eq(phone))
-            .filter(sms_codes::used_at.is_null())
-            .filter(sms_codes::expires_at.gt(now))
-            .filter(sms_codes::attempts.lt(MAX_ATTEMPTS))
-            .select(CodeRow::as_select())
-            .order(sms_codes::created_at.desc())
-            .load(conn)
-            .await?
-    });
+    let live: Vec<CodeRow> = store::live_codes(conn, phone, now, MAX_ATTEMPTS).await?;
     let wanted = code_hash(phone, code);
     if let Some(hit) = live.iter().find(|c| c.code_hash == wanted) {
-        let claimed = db_run!(conn: {
-            diesel::update(sms_codes::table.find(hit.id).filter(sms_codes::used_at.is_null()))
-                .set(sms_codes::used_at.eq(now))
-                .execute(conn)
-                .await?
-        });
+        let claimed = store::claim_code(conn, hit.id, now).await?;
         if claimed == 1 {
             return Ok(());
         }
     } else if let Some(newest) = live.first() {
-        db_run!(conn: {
-            diesel::update(sms_codes::table.find(newest.id))
-                .set(sms_codes::attempts.eq(newest.attempts + 1))
-                .execute(conn)
-                .await?;
-        });
+        store::set_code_attempts(conn, newest.id, newest.attempts + 1).await?;
     }
     Err(AppError::Validation("验证码错误或已失效，请重新获取".into()))
 }
@@ -229,43 +182,35 @@ impl RegistrationMutation {
             regiment_id: Some(regiment.id),
             created_at: now,
         };
-        let result: AppResult<(AccountRow, Event)> = db_run!(conn: {
-            conn.transaction(async |conn| {
-                let org = diesel::insert_into(orgs::table)
-                    .values(&new_org)
-                    .returning(OrgRow::as_returning())
-                    .get_result(conn)
-                    .await?;
-                let account = NewAccount {
-                    username: &username,
-                    password_hash: &hash,
-                    role: Role::Enterprise.as_str(),
-                    org_id: Some(org.id),
-                    phone: Some(&phone),
-                    display_name: Some(&name),
-                    created_at: now,
-                };
-                let account = diesel::insert_into(accounts::table)
-                    .values(&account)
-                    .returning(AccountRow::as_returning())
-                    .get_result(conn)
-                    .await?;
-                let mut event = Event::new(EventTopic::OrgCreated);
-                event.region_id = Some(regiment.id);
-                event.enterprise_id = Some(org.id);
-                conn.stage_event(&event).await?;
-                Ok::<_, AppError>((account, event))
-            })
-            .await
-        });
-        let (account, event) = result.map_err(|e| {
+        // The org, its account and the ORG_CREATED event commit together.
+        let mut tx = Tx::begin(state, &mut conn).await?;
+        let outcome: AppResult<_> = async {
+            let org = cotton_store::orgs::insert(tx.conn(), &new_org).await?;
+            let account = NewAccount {
+                username: &username,
+                password_hash: &hash,
+                role: Role::Enterprise.as_str(),
+                org_id: Some(org.id),
+                phone: Some(&phone),
+                display_name: Some(&name),
+                created_at: now,
+            }
+            .insert(tx.conn())
+            .await?;
+            let mut event = Event::new(EventTopic::OrgCreated);
+            event.region_id = Some(regiment.id);
+            event.enterprise_id = Some(org.id);
+            tx.emit(event).await?;
+            Ok(account)
+        }
+        .await;
+        let account = tx.finish(outcome).await.map_err(|e| {
             if e.is_unique_violation() {
                 AppError::Conflict(format!("企业编码 {code} 已注册，请使用账号 {username} 登录"))
             } else {
                 e
             }
         })?;
-        state.bus.committed(event);
         Ok(sessions::start_session(state, &mut conn, account).await?.into())
     }
 }

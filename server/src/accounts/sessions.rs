@@ -2,12 +2,11 @@
 //! reuse detection (a refresh token presented twice revokes its whole family).
 
 use chrono::{Duration, NaiveDateTime, Utc};
-use crate::db::prelude::*;
+use cotton_store::accounts as store;
 
 use super::AccountRow;
 use crate::auth::{self, Principal};
 use crate::db::DbConn;
-use crate::db::schema::{login_attempts, refresh_tokens};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -32,9 +31,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> AppResul
     let username = username.trim();
     let now = Utc::now().naive_utc();
     let mut conn = state.db.write().await?;
-    let attempts: Option<Attempts> = db_run!(conn: {
-        login_attempts::table.find(username).select(Attempts::as_select()).first(conn).await.optional()?
-    });
+    let attempts: Option<Attempts> = store::find_attempts(&mut conn, username).await?;
     if let Some(locked) = attempts.as_ref().and_then(|a| a.locked_until).filter(|l| *l > now) {
         let minutes = ((locked - now).num_seconds() + 59) / 60;
         return Err(AppError::RateLimited(format!("登录失败次数过多，请 {minutes} 分钟后再试")));
@@ -50,25 +47,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> AppResul
             .unwrap_or(0);
         let failures = previous + 1;
         let locked_until = (failures >= MAX_FAILURES).then(|| now + Duration::minutes(LOCK_MINUTES));
-        let row = (
-            login_attempts::username.eq(username),
-            login_attempts::failures.eq(failures),
-            login_attempts::last_failure_at.eq(now),
-            login_attempts::locked_until.eq(locked_until),
-        );
-        db_run!(conn: {
-            diesel::insert_into(login_attempts::table)
-                .values(row)
-                .on_conflict(login_attempts::username)
-                .do_update()
-                .set((
-                    login_attempts::failures.eq(failures),
-                    login_attempts::last_failure_at.eq(now),
-                    login_attempts::locked_until.eq(locked_until),
-                ))
-                .execute(conn)
-                .await?;
-        });
+        store::record_failures(&mut conn, username, failures, now, locked_until).await?;
         drop(conn);
         // Slow down guessing: each consecutive failure waits a little longer.
         tokio::time::sleep(std::time::Duration::from_millis(150 * failures.min(6) as u64)).await;
@@ -76,9 +55,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> AppResul
     }
     let account = account.expect("checked above");
     if attempts.is_some() {
-        db_run!(conn: {
-            diesel::delete(login_attempts::table.find(username)).execute(conn).await?;
-        });
+        store::clear_attempts(&mut conn, username).await?;
     }
     start_session(state, &mut conn, account).await
 }
@@ -95,16 +72,15 @@ async fn issue(state: &AppState, conn: &mut DbConn, account: AccountRow, family:
     let (access_token, expires_at) = state.keys.issue_access(&principal, now)?;
     let refresh_token = auth::random_token(48);
     let expires = now.naive_utc() + Duration::from_std(state.keys.refresh_ttl).map_err(AppError::internal)?;
-    let row = (
-        refresh_tokens::account_id.eq(account.id),
-        refresh_tokens::family.eq(family),
-        refresh_tokens::token_hash.eq(auth::sha256_hex(&refresh_token)),
-        refresh_tokens::created_at.eq(now.naive_utc()),
-        refresh_tokens::expires_at.eq(expires),
-    );
-    db_run!(conn: {
-        diesel::insert_into(refresh_tokens::table).values(row).execute(conn).await?;
-    });
+    let token_hash = auth::sha256_hex(&refresh_token);
+    let new = store::NewRefreshToken {
+        account_id: account.id,
+        family,
+        token_hash: &token_hash,
+        created_at: now.naive_utc(),
+        expires_at: expires,
+    };
+    store::insert_refresh_token(conn, &new).await?;
     Ok(Session { access_token, refresh_token, expires_at, account })
 }
 
@@ -112,14 +88,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
     let hash = auth::sha256_hex(token.trim());
     let now = Utc::now().naive_utc();
     let mut conn = state.db.write().await?;
-    let row: Option<RefreshRow> = db_run!(conn: {
-        refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(&hash))
-            .select(RefreshRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    });
+    let row: Option<RefreshRow> = store::find_refresh_token(&mut conn, &hash).await?;
     let Some(row) = row else {
         return Err(AppError::Unauthenticated("刷新凭证无效，请重新登录".into()));
     };
@@ -131,12 +100,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
     }
     // Mark used only if nobody did it first: a second presenter is a replay.
     let claimed = if row.used_at.is_none() {
-        db_run!(conn: {
-            diesel::update(refresh_tokens::table.find(row.id).filter(refresh_tokens::used_at.is_null()))
-                .set(refresh_tokens::used_at.eq(now))
-                .execute(conn)
-                .await?
-        })
+        store::claim_refresh_token(&mut conn, row.id, now).await?
     } else {
         0
     };
@@ -152,23 +116,11 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
 }
 
 async fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> AppResult<()> {
-    db_run!(conn: {
-        diesel::update(refresh_tokens::table.filter(refresh_tokens::family.eq(family)).filter(refresh_tokens::revoked_at.is_null()))
-            .set(refresh_tokens::revoked_at.eq(now))
-            .execute(conn)
-            .await?;
-    });
-    Ok(())
+    Ok(store::revoke_family(conn, family, now).await?)
 }
 
 /// After a password change every existing session must sign in again.
 pub async fn revoke_all(conn: &mut DbConn, account_id: i64) -> AppResult<()> {
     let now = Utc::now().naive_utc();
-    db_run!(conn: {
-        diesel::update(refresh_tokens::table.filter(refresh_tokens::account_id.eq(account_id)).filter(refresh_tokens::revoked_at.is_null()))
-            .set(refresh_tokens::revoked_at.eq(now))
-            .execute(conn)
-            .await?;
-    });
-    Ok(())
+    Ok(store::revoke_all_of(conn, account_id, now).await?)
 }

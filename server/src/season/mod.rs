@@ -4,9 +4,7 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use cotton_domain::orgs::Role;
 use cotton_domain::season::{SeasonRules, SeasonRulesPatch, validate_season};
-use crate::db::prelude::*;
 
-use crate::db::schema::season_rules;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::graphql::CtxExt;
@@ -21,10 +19,7 @@ pub(crate) fn rules_or_defaults(row: Option<SeasonRulesRow>, season: i32) -> Sea
 
 /// The rules in force for each of `seasons`, in one statement.
 pub async fn rules_for_seasons(conn: &mut DbConn, seasons: &[i32]) -> AppResult<std::collections::HashMap<i32, SeasonRules>> {
-    let keys = seasons.to_vec();
-    let rows: Vec<SeasonRulesRow> = db_run!(conn: {
-        season_rules::table.filter(season_rules::season.eq_any(&keys)).select(SeasonRulesRow::as_select()).load(conn).await?
-    });
+    let rows: Vec<SeasonRulesRow> = cotton_store::season::find_many(conn, seasons).await?;
     let mut out: std::collections::HashMap<i32, SeasonRules> = rows.into_iter().map(|r| (r.season, r.into_rules())).collect();
     for &s in seasons {
         out.entry(s).or_insert_with(|| SeasonRules::defaults(s));
@@ -34,9 +29,7 @@ pub async fn rules_for_seasons(conn: &mut DbConn, seasons: &[i32]) -> AppResult<
 
 /// The rules in force for `season`: the stored ones, else the defaults.
 pub async fn rules_for(conn: &mut DbConn, season: i32) -> AppResult<SeasonRules> {
-    let row: Option<SeasonRulesRow> = db_run!(conn: {
-        season_rules::table.find(season).select(SeasonRulesRow::as_select()).first(conn).await.optional()?
-    });
+    let row: Option<SeasonRulesRow> = cotton_store::season::find(conn, season).await?;
     Ok(row.map(SeasonRulesRow::into_rules).unwrap_or_else(|| SeasonRules::defaults(season)))
 }
 
@@ -139,31 +132,21 @@ impl SeasonMutation {
             return Err(AppError::Forbidden("只有平台管理员可以设置年度规则".into()).into());
         }
         let season = validate_season(season)?;
-        let mut conn = ctx.state().db.write().await?;
+        let state = ctx.state();
+        let mut conn = state.db.write().await?;
         let current = rules_for(&mut conn, season).await?;
         let next = current.apply(&input.patch())?;
         let row = SeasonRulesRow::from_rules(&next, me.account_id);
         // With the rules, every unit of the season gets a new quality_rev (premium is
         // judged by these rules: the cached quality aggregates are stale).
-        conn.begin().await?;
+        let mut tx = crate::tx::Tx::begin(state, &mut conn).await?;
         let written: AppResult<()> = async {
-            db_run!(conn: {
-                diesel::insert_into(season_rules::table)
-                    .values(&row)
-                    .on_conflict(season_rules::season)
-                    .do_update()
-                    .set(&row)
-                    .execute(conn)
-                    .await?;
-                diesel::update(crate::db::schema::trace_units::table.filter(crate::db::schema::trace_units::season.eq(season)))
-                    .set(crate::db::schema::trace_units::quality_rev.eq(crate::db::schema::trace_units::quality_rev + 1))
-                    .execute(conn)
-                    .await?;
-            });
+            cotton_store::season::upsert(tx.conn(), &row).await?;
+            cotton_store::season::bump_units_quality_rev(tx.conn(), season).await?;
             Ok(())
         }
         .await;
-        conn.finish(written).await?;
+        tx.finish(written).await?;
         Ok(next.into())
     }
 }

@@ -4,7 +4,7 @@ use chrono::Utc;
 
 use crate::prelude::*;
 use crate::schema::*;
-use crate::Dec;
+use crate::{Dec, DbConn, StoreResult};
 use cotton_domain::season::SeasonRules;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -63,4 +63,44 @@ impl SeasonRulesRow {
             cards_per_scan_vi: r.cards_per_scan_vi as i32,
         }
     }
+}
+
+pub async fn find(conn: &mut DbConn, season: i32) -> StoreResult<Option<SeasonRulesRow>> {
+    Ok(db_run!(conn: {
+        season_rules::table.find(season).select(SeasonRulesRow::as_select()).first(conn).await.optional()?
+    }))
+}
+
+/// The stored rules of those of `seasons` that have any, in one statement.
+pub async fn find_many(conn: &mut DbConn, seasons: &[i32]) -> StoreResult<Vec<SeasonRulesRow>> {
+    let keys = seasons.to_vec();
+    Ok(db_run!(conn: {
+        season_rules::table.filter(season_rules::season.eq_any(&keys)).select(SeasonRulesRow::as_select()).load(conn).await?
+    }))
+}
+
+/// Stores the rules of `row.season` (insert or replace).
+pub async fn upsert(conn: &mut DbConn, row: &SeasonRulesRow) -> StoreResult<()> {
+    db_run!(conn: {
+        diesel::insert_into(season_rules::table)
+            .values(row)
+            .on_conflict(season_rules::season)
+            .do_update()
+            .set(row)
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}
+
+/// A new `quality_rev` for every unit of `season` (their cached quality
+/// aggregates are judged by the season's rules).
+pub async fn bump_units_quality_rev(conn: &mut DbConn, season: i32) -> StoreResult<()> {
+    db_run!(conn: {
+        diesel::update(trace_units::table.filter(trace_units::season.eq(season)))
+            .set(trace_units::quality_rev.eq(trace_units::quality_rev + 1))
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
 }
