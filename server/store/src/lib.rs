@@ -39,6 +39,7 @@ pub mod events;
 pub mod lines;
 pub mod metrics;
 pub mod orgs;
+pub mod page;
 pub mod processing;
 pub mod quality;
 pub mod rosters;
