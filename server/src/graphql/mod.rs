@@ -92,15 +92,15 @@ fn loader<T: async_graphql::dataloader::Loader<K>, K: Send + Sync + std::hash::H
 /// Adds a fresh set of loaders to a request's (or a connection's) data.
 pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(batch::<crate::orgs::OrgsById>(db));
+    data.insert(batch::<crate::rosters::GrowersById>(db));
+    data.insert(batch::<crate::rosters::PlotsOfGrowerSeason>(db));
+    data.insert(batch::<crate::rosters::LiveUnitOfPlot>(db));
+    data.insert(batch::<crate::rosters::PlotsById>(db));
+    data.insert(batch::<crate::units::UnitsById>(db));
+    data.insert(batch::<crate::units::LivePlotsOfUnit>(db));
+    data.insert(batch::<crate::units::ReviewsOfUnit>(db));
+    data.insert(batch::<crate::units::AccountsById>(db));
     let db = || db.clone();
-    data.insert(loader(crate::rosters::GrowerLoader { db: db() }));
-    data.insert(loader(crate::rosters::GrowerPlotsLoader { db: db() }));
-    data.insert(loader(crate::rosters::PlotUnitLoader { db: db() }));
-    data.insert(loader(crate::rosters::PlotLoader { db: db() }));
-    data.insert(loader(crate::units::UnitLoader { db: db() }));
-    data.insert(loader(crate::units::UnitPlotsLoader { db: db() }));
-    data.insert(loader(crate::units::ReviewsLoader { db: db() }));
-    data.insert(loader(crate::units::AccountLoader { db: db() }));
     data.insert(loader(crate::tickets::TicketLoader { db: db() }));
     data.insert(loader(crate::tickets::TicketPlotsLoader { db: db() }));
     data.insert(loader(crate::cards::CardByTicketLoader { db: db() }));

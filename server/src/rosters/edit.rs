@@ -17,12 +17,12 @@ use rust_decimal::Decimal;
 
 use super::{GrowerRow, PlotEdit, PlotRow};
 use crate::auth::Principal;
-use crate::db::prelude::*;
-use crate::db::schema::{growers, plots, ticket_plots, unit_plots};
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
 use crate::orgs::OrgRow;
 use crate::state::AppState;
+use crate::tx::Tx;
+use cotton_store::rosters::{self as store, NewGrowerRow, NewPlotRow};
 
 /// A grower to add, as the client sent it.
 pub struct NewGrower {
@@ -67,9 +67,7 @@ async fn company_for(conn: &mut DbConn, me: &Principal, company_id: i64) -> AppR
 }
 
 async fn require_grower(conn: &mut DbConn, id: i64) -> AppResult<GrowerRow> {
-    let row: Option<GrowerRow> = db_run!(conn: {
-        growers::table.find(id).select(GrowerRow::as_select()).first(conn).await.optional()?
-    });
+    let row = store::find_grower(conn, id).await?;
     row.ok_or_else(|| AppError::NotFound(format!("种植者不存在（编号 {id}）")))
 }
 
@@ -79,32 +77,21 @@ async fn require_grower(conn: &mut DbConn, id: i64) -> AppResult<GrowerRow> {
 /// the live-unit check below sees every committed membership. SQLite has one
 /// writer: the transaction alone serialises.
 async fn lock_plot(conn: &mut DbConn, id: i64) -> AppResult<PlotRow> {
-    let row: Option<PlotRow> = match conn {
-        DbConn::Postgres(c) => {
-            use diesel_async::RunQueryDsl;
-            let c: &mut crate::db::PgConn = c;
-            plots::table.find(id).select(PlotRow::as_select()).for_update().first(c).await.optional()?
-        }
-        DbConn::Sqlite(c) => {
-            use diesel_async::RunQueryDsl;
-            let c: &mut crate::db::SqliteConn = c;
-            plots::table.find(id).select(PlotRow::as_select()).first(c).await.optional()?
-        }
-    };
+    let row = store::lock_plot(conn, id).await?;
     row.ok_or_else(|| AppError::NotFound(format!("地块不存在（编号 {id}）")))
 }
 
-/// Runs `$body` (an expression using `$conn`) in one transaction on the writer
+/// Runs `$body` (an expression using `$conn`) as one unit of work on the writer
 /// connection: committed when it is `Ok`, rolled back otherwise.
 macro_rules! in_tx {
     ($state:expr, |$conn:ident| $body:expr) => {{
         let mut conn = $state.db.write().await?;
-        conn.begin().await?;
+        let mut tx = Tx::begin($state, &mut conn).await?;
         let outcome = {
-            let $conn = &mut conn;
+            let $conn = tx.conn();
             $body
         };
-        conn.finish(outcome).await
+        tx.finish(outcome).await
     }};
 }
 
@@ -119,29 +106,22 @@ pub async fn add_grower(state: &AppState, me: &Principal, company_id: i64, input
             return Err(super::grower_exists(&g, company.id, &name));
         }
         let now = Utc::now().naive_utc();
-        let values = (
-            growers::company_id.eq(company.id),
-            growers::id_number.eq(&id_number),
-            growers::name.eq(&name),
-            growers::phone.eq(&phone),
-            growers::created_at.eq(now),
-            growers::updated_at.eq(now),
-        );
-        let inserted: AppResult<GrowerRow> = db_run!(conn: {
-            diesel::insert_into(growers::table)
-                .values(values)
-                .returning(GrowerRow::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(AppError::from)
-        });
+        let new = NewGrowerRow {
+            company_id: company.id,
+            id_number: &id_number,
+            name: &name,
+            phone: phone.as_deref(),
+            created_at: now,
+            updated_at: now,
+        };
+        let inserted = store::insert_grower(conn, &new).await;
         match inserted {
             // A concurrent add of the same person won (on PostgreSQL the
             // transaction is aborted now: no further query).
             Err(e) if e.is_unique_violation() => {
                 Err(AppError::Conflict(format!("身份证号 {} 已在名册中", mask_id_number(&id_number))))
             }
-            other => other,
+            other => Ok(other?),
         }
     }
     .await)
@@ -166,17 +146,7 @@ pub async fn update_grower(
             return Ok(g);
         }
         let now = Utc::now().naive_utc();
-        Ok(db_run!(conn: {
-            diesel::update(growers::table.find(id))
-                .set((
-                    name.map(|n| growers::name.eq(n)),
-                    phone.map(|p| growers::phone.eq(p)),
-                    growers::updated_at.eq(now),
-                ))
-                .returning(GrowerRow::as_returning())
-                .get_result(conn)
-                .await?
-        }))
+        Ok(store::update_grower(conn, id, name, phone, now).await?)
     }
     .await)
 }
@@ -195,29 +165,22 @@ pub async fn add_plot(state: &AppState, me: &Principal, grower_id: i64, season: 
             return Err(super::plot_code_taken(&code, season, p.grower_id == g.id));
         }
         let now = Utc::now().naive_utc();
-        let values = (
-            plots::grower_id.eq(g.id),
-            plots::company_id.eq(company.id),
-            plots::season.eq(season),
-            plots::code.eq(&code),
-            plots::area_mu.eq(Dec(area)),
-            plots::location.eq(&location),
-            plots::variety.eq(&variety),
-            plots::created_at.eq(now),
-            plots::updated_at.eq(now),
-        );
-        let inserted: AppResult<PlotRow> = db_run!(conn: {
-            diesel::insert_into(plots::table)
-                .values(values)
-                .returning(PlotRow::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(AppError::from)
-        });
+        let new = NewPlotRow {
+            grower_id: g.id,
+            company_id: company.id,
+            season,
+            code: &code,
+            area_mu: Dec(area),
+            location: location.as_deref(),
+            variety: variety.as_deref(),
+            created_at: now,
+            updated_at: now,
+        };
+        let inserted = store::insert_plot(conn, &new).await;
         match inserted {
             // A concurrent add (or import) of the same code won.
             Err(e) if e.is_unique_violation() => Err(super::plot_code_taken(&code, season, false)),
-            other => other,
+            other => Ok(other?),
         }
     }
     .await)
@@ -248,18 +211,7 @@ pub async fn update_plot(
             return Ok(p);
         }
         let now = Utc::now().naive_utc();
-        Ok(db_run!(conn: {
-            diesel::update(plots::table.find(id))
-                .set((
-                    area.map(|a| plots::area_mu.eq(Dec(a))),
-                    location.map(|l| plots::location.eq(l)),
-                    variety.map(|v| plots::variety.eq(v)),
-                    plots::updated_at.eq(now),
-                ))
-                .returning(PlotRow::as_returning())
-                .get_result(conn)
-                .await?
-        }))
+        Ok(store::update_plot(conn, id, area.map(Dec), location, variety, now).await?)
     }
     .await)
 }
@@ -279,21 +231,14 @@ pub async fn remove_plot(state: &AppState, me: &Principal, id: i64) -> AppResult
                 p.code
             ))
         };
-        let (memberships, tickets): (i64, i64) = db_run!(conn: {
-            let m = unit_plots::table.filter(unit_plots::plot_id.eq(id)).count().get_result(conn).await?;
-            let t = ticket_plots::table.filter(ticket_plots::plot_id.eq(id)).count().get_result(conn).await?;
-            (m, t)
-        });
+        let (memberships, tickets) = store::plot_history(conn, id).await?;
         if memberships > 0 || tickets > 0 {
             return Err(kept());
         }
-        let deleted: AppResult<usize> = db_run!(conn: {
-            diesel::delete(plots::table.find(id)).execute(conn).await.map_err(AppError::from)
-        });
-        match deleted {
+        match store::delete_plot(conn, id).await {
             Ok(_) => Ok(true),
-            Err(AppError::Database(e)) if e.is_foreign_key_violation() => Err(kept()),
-            Err(e) => Err(e),
+            Err(e) if e.is_foreign_key_violation() => Err(kept()),
+            Err(e) => Err(e.into()),
         }
     }
     .await)

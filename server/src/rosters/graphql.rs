@@ -1,17 +1,14 @@
 //! `Grower`, `Plot`, `growers` (a Relay connection), `importRoster` and the
 //! one-record edits (`addGrower`, `updateGrower`, `addPlot`, `updatePlot`, `removePlot`).
 
-use crate::graphql::Loader;
+use crate::graphql::Batch;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use cotton_domain::identity::mask_id_number;
 use cotton_domain::orgs::Role;
 use cotton_domain::season::validate_season;
-use diesel::dsl::exists;
 
-use super::{GrowerLoader, GrowerPlotsLoader, GrowerRow, GrowerSeason, PlotRow, PlotUnitLoader};
+use super::{GrowerRow, GrowerSeason, GrowersById, LiveUnitOfPlot, PlotRow, PlotsOfGrowerSeason};
 use crate::accounts::import::ImportReport;
-use crate::db::prelude::*;
-use crate::db::schema::{growers, plots};
 use crate::error::AppError;
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
@@ -55,7 +52,7 @@ impl Grower {
     }
     async fn plots(&self, ctx: &Context<'_>, season: i32) -> Result<Vec<Plot>> {
         let rows = ctx
-            .data_unchecked::<Loader<GrowerPlotsLoader>>()
+            .data_unchecked::<Batch<PlotsOfGrowerSeason>>()
             .load_one(GrowerSeason(self.0.id, season))
             .await?
             .unwrap_or_default();
@@ -90,7 +87,7 @@ impl Plot {
     }
     /// The live trace unit this plot is in, if any.
     async fn trace_unit(&self, ctx: &Context<'_>) -> Result<Option<TraceUnit>> {
-        let unit_id = ctx.data_unchecked::<Loader<PlotUnitLoader>>().load_one(self.0.id).await?;
+        let unit_id = ctx.data_unchecked::<Batch<LiveUnitOfPlot>>().load_one(self.0.id).await?;
         match unit_id {
             Some(id) => load_unit(ctx, id).await,
             None => Ok(None),
@@ -99,11 +96,21 @@ impl Plot {
 }
 
 pub async fn load_grower(ctx: &Context<'_>, id: i64) -> Result<Grower> {
-    ctx.data_unchecked::<Loader<GrowerLoader>>()
+    ctx.data_unchecked::<Batch<GrowersById>>()
         .load_one(id)
         .await?
         .map(Grower)
         .ok_or_else(|| AppError::NotFound(format!("种植者不存在（编号 {id}）")).into())
+}
+
+/// A Relay window as the store's paging takes it.
+pub(crate) fn store_window(w: relay::Window) -> cotton_store::page::Window {
+    cotton_store::page::Window { after: w.after, before: w.before, limit: w.limit, backward: w.backward }
+}
+
+/// What the store's paging fetched, as the Relay edges are built from it.
+pub(crate) fn relay_fetched<T>(f: cotton_store::page::Fetched<T>) -> relay::Fetched<T> {
+    relay::Fetched { rows: f.rows, has_previous_page: f.has_previous_page, has_next_page: f.has_next_page }
 }
 
 #[derive(SimpleObject)]
@@ -148,37 +155,11 @@ impl RosterQuery {
             return Err(AppError::Forbidden("无权查看该连队名册".into()).into());
         }
         let search = search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        // One filter, built twice (count and page), so they always agree.
-        macro_rules! filtered {
-            () => {{
-                let mut q = growers::table
-                    .filter(growers::company_id.eq(company_id))
-                    .filter(exists(
-                        plots::table.filter(plots::grower_id.eq(growers::id)).filter(plots::season.eq(season)),
-                    ))
-                    .into_boxed();
-                if let Some(s) = &search {
-                    let like = format!("%{}%", s.replace('%', "").replace('_', ""));
-                    let tail = format!("%{}", s.replace('%', "").replace('_', ""));
-                    q = q.filter(
-                        growers::name
-                            .like(like.clone())
-                            .or(growers::id_number.like(tail))
-                            .or(exists(
-                                plots::table
-                                    .filter(plots::grower_id.eq(growers::id))
-                                    .filter(plots::season.eq(season))
-                                    .filter(plots::code.like(like)),
-                            )),
-                    );
-                }
-                q
-            }};
-        }
-        let (total, fetched): (i64, relay::Fetched<GrowerRow>) = db_run!(conn: {
-            let total = filtered!().count().get_result(conn).await?;
-            (total, relay::page_query!(conn, filtered, growers::id, asc, window, GrowerRow::as_select()))
-        });
+        let (total, fetched) =
+            cotton_store::rosters::growers_page(&mut conn, company_id, season, search.as_deref(), store_window(window))
+                .await
+                .map_err(AppError::from)?;
+        let fetched = relay_fetched(fetched);
         let (edges, page_info) = relay::page(fetched, |g| g.id);
         Ok(GrowerConnection {
             edges: edges.into_iter().map(|(cursor, g)| GrowerEdge { cursor, node: Grower(g) }).collect(),

@@ -5,13 +5,13 @@ use chrono::Utc;
 
 use super::PlotEdit;
 use crate::accounts::import::{ImportReport, ImportRowStatus};
-use crate::db::prelude::*;
-use crate::db::schema::{growers, plots};
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
 use crate::files::SheetRow;
 use crate::orgs::OrgRow;
 use crate::state::AppState;
+use crate::tx::Tx;
+use cotton_store::rosters::{self as store, NewGrowerRow, NewPlotRow};
 
 /// Row 1 of the roster sheet and its row parser live in `cotton-import` (shared
 /// with the fuzz targets).
@@ -25,10 +25,9 @@ pub async fn import(state: &AppState, company: &OrgRow, season: i32, rows: &[She
         // One row is one transaction: a row that fails changes nothing.
         let outcome = match parse_line(row) {
             Ok(line) => {
-                conn.begin().await?;
-                let r = import_line(&mut conn, company, season, &line).await;
-                if r.is_ok() { conn.commit().await? } else { conn.rollback().await? }
-                r
+                let mut tx = Tx::begin(state, &mut conn).await?;
+                let r = import_line(tx.conn(), company, season, &line).await;
+                tx.finish(r).await
             }
             Err(e) => Err(e.into()),
         };
@@ -58,46 +57,37 @@ pub async fn import_line(
         Some(g) => {
             if g.name != line.name || g.phone != line.phone {
                 changed = true;
-                db_run!(conn: {
-                    diesel::update(growers::table.find(g.id))
-                        .set((growers::name.eq(&line.name), growers::phone.eq(&line.phone), growers::updated_at.eq(now)))
-                        .execute(conn)
-                        .await?;
-                });
+                store::set_grower_name_phone(conn, g.id, &line.name, line.phone.as_deref(), now).await?;
             }
             g.id
         }
         None => {
-            let values = (
-                growers::company_id.eq(company.id),
-                growers::id_number.eq(&line.id_number),
-                growers::name.eq(&line.name),
-                growers::phone.eq(&line.phone),
-                growers::created_at.eq(now),
-                growers::updated_at.eq(now),
-            );
-            db_run!(conn: {
-                diesel::insert_into(growers::table).values(values).returning(growers::id).get_result::<i64>(conn).await?
-            })
+            let new = NewGrowerRow {
+                company_id: company.id,
+                id_number: &line.id_number,
+                name: &line.name,
+                phone: line.phone.as_deref(),
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert_grower_id(conn, &new).await?
         }
     };
     let plot = super::plot_by_code(conn, company.id, season, &line.plot_code).await?;
     match plot {
         None => {
-            let values = (
-                plots::grower_id.eq(grower_id),
-                plots::company_id.eq(company.id),
-                plots::season.eq(season),
-                plots::code.eq(&line.plot_code),
-                plots::area_mu.eq(Dec(line.area_mu)),
-                plots::location.eq(&line.location),
-                plots::variety.eq(&line.variety),
-                plots::created_at.eq(now),
-                plots::updated_at.eq(now),
-            );
-            db_run!(conn: {
-                diesel::insert_into(plots::table).values(values).execute(conn).await?;
-            });
+            let new = NewPlotRow {
+                grower_id,
+                company_id: company.id,
+                season,
+                code: &line.plot_code,
+                area_mu: Dec(line.area_mu),
+                location: line.location.as_deref(),
+                variety: line.variety.as_deref(),
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert_plot_only(conn, &new).await?;
             Ok((ImportRowStatus::Created, None))
         }
         Some(p) if p.grower_id != grower_id => Err(super::plot_code_taken(&line.plot_code, season, false)),
@@ -109,17 +99,8 @@ pub async fn import_line(
             if p.area_mu.0 != line.area_mu {
                 super::check_plot_editable(conn, &p, PlotEdit::Area).await?;
             }
-            db_run!(conn: {
-                diesel::update(plots::table.find(p.id))
-                    .set((
-                        plots::area_mu.eq(Dec(line.area_mu)),
-                        plots::location.eq(&line.location),
-                        plots::variety.eq(&line.variety),
-                        plots::updated_at.eq(now),
-                    ))
-                    .execute(conn)
-                    .await?;
-            });
+            store::set_plot_fields(conn, p.id, Dec(line.area_mu), line.location.as_deref(), line.variety.as_deref(), now)
+                .await?;
             Ok((ImportRowStatus::Updated, None))
         }
     }

@@ -4,21 +4,19 @@ pub mod edit;
 pub mod graphql;
 pub mod import;
 
-use std::collections::HashMap;
-
 use cotton_domain::identity::mask_id_number;
 use cotton_domain::orgs::{OrgKind, Role};
 use cotton_domain::units::{APPROVED_MODIFY_MSG, UnitStatus};
 use cotton_domain::RuleError;
 
 use crate::auth::Principal;
-use crate::db::prelude::*;
-use crate::db::schema::{growers, plots, trace_units, unit_plots};
-use crate::db::{DbConn, DbPool};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::orgs::OrgRow;
 
-pub use cotton_store::rosters::{GrowerRow, PlotRow};
+use cotton_store::rosters as store;
+
+pub use cotton_store::rosters::{GrowerRow, GrowerSeason, GrowersById, LiveUnitOfPlot, PlotRow, PlotsById, PlotsOfGrowerSeason};
 
 /// May `me` read the roster of `company`? The company itself, its regiment, the
 /// admin, and initiators of that regiment (they build units from it).
@@ -52,28 +50,12 @@ pub fn may_edit_rosters(me: &Principal) -> AppResult<()> {
 
 /// The grower with this ID number, on whichever roster.
 pub async fn grower_by_id_number(conn: &mut DbConn, id_number: &str) -> AppResult<Option<GrowerRow>> {
-    Ok(db_run!(conn: {
-        growers::table
-            .filter(growers::id_number.eq(id_number))
-            .select(GrowerRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    }))
+    Ok(store::grower_by_id_number(conn, id_number).await?)
 }
 
 /// The plot with this code on a company's roster of a season.
 pub async fn plot_by_code(conn: &mut DbConn, company_id: i64, season: i32, code: &str) -> AppResult<Option<PlotRow>> {
-    Ok(db_run!(conn: {
-        plots::table
-            .filter(plots::company_id.eq(company_id))
-            .filter(plots::season.eq(season))
-            .filter(plots::code.eq(code))
-            .select(PlotRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    }))
+    Ok(store::plot_by_code(conn, company_id, season, code).await?)
 }
 
 /// A grower already on a roster: `CONFLICT` (the ID number identifies a person
@@ -123,17 +105,8 @@ impl PlotEdit {
 /// leaves the unit first (a recorded modification), which its state may forbid.
 /// `UNIT_LOCKED`, naming the plot, the unit and what to do.
 pub async fn check_plot_editable(conn: &mut DbConn, plot: &PlotRow, edit: PlotEdit) -> AppResult<()> {
-    let holder: Option<(String, String, String, bool)> = db_run!(conn: {
-        unit_plots::table
-            .inner_join(trace_units::table)
-            .filter(unit_plots::plot_id.eq(plot.id))
-            .filter(unit_plots::released_at.is_null())
-            .select((trace_units::code, trace_units::name, trace_units::status, trace_units::processing))
-            .first(conn)
-            .await
-            .optional()?
-    });
-    let Some((unit_code, unit_name, status, processing)) = holder else { return Ok(()) };
+    let Some(holder) = store::plot_holder(conn, plot.id).await? else { return Ok(()) };
+    let store::PlotHolder { unit_code, unit_name, status, processing } = holder;
     let what = edit.label_zh();
     let code = &plot.code;
     let message = if processing {
@@ -158,122 +131,23 @@ pub async fn require_company(conn: &mut DbConn, id: i64) -> AppResult<OrgRow> {
 }
 
 pub async fn plots_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<PlotRow>> {
-    let ids = ids.to_vec();
-    Ok(db_run!(conn: {
-        plots::table.filter(plots::id.eq_any(&ids)).select(PlotRow::as_select()).load(conn).await?
-    }))
+    Ok(store::plots_by_ids(conn, ids).await?)
 }
 
 pub async fn growers_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<GrowerRow>> {
-    let ids = ids.to_vec();
-    Ok(db_run!(conn: {
-        growers::table.filter(growers::id.eq_any(&ids)).select(GrowerRow::as_select()).load(conn).await?
-    }))
+    Ok(store::growers_by_ids(conn, ids).await?)
 }
 
 pub async fn growers_by_phone(conn: &mut DbConn, phone: &str) -> AppResult<Vec<GrowerRow>> {
-    Ok(db_run!(conn: {
-        growers::table.filter(growers::phone.eq(phone)).select(GrowerRow::as_select()).load(conn).await?
-    }))
-}
-
-pub struct GrowerLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<i64> for GrowerLoader {
-    type Value = GrowerRow;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, GrowerRow>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        Ok(growers_by_ids(&mut conn, keys).await?.into_iter().map(|g| (g.id, g)).collect())
-    }
-}
-
-/// A grower's plots of one season.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GrowerSeason(pub i64, pub i32);
-
-pub struct GrowerPlotsLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<GrowerSeason> for GrowerPlotsLoader {
-    type Value = Vec<PlotRow>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[GrowerSeason]) -> Result<HashMap<GrowerSeason, Vec<PlotRow>>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let seasons: Vec<i32> = keys.iter().map(|k| k.1).collect();
-        let rows: Vec<PlotRow> = db_run!(conn: {
-            plots::table
-                .filter(plots::grower_id.eq_any(&ids))
-                .filter(plots::season.eq_any(&seasons))
-                .order(plots::code)
-                .select(PlotRow::as_select())
-                .load(conn)
-                .await
-                .map_err(AppError::from)?
-        });
-        let mut out: HashMap<GrowerSeason, Vec<PlotRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            if let Some(v) = out.get_mut(&GrowerSeason(row.grower_id, row.season)) {
-                v.push(row);
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// The live unit holding each plot.
-pub struct PlotUnitLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<i64> for PlotUnitLoader {
-    type Value = i64;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        let keys = keys.to_vec();
-        let rows: Vec<(i64, i64)> = db_run!(conn: {
-            unit_plots::table
-                .filter(unit_plots::plot_id.eq_any(&keys))
-                .filter(unit_plots::released_at.is_null())
-                .select((unit_plots::plot_id, unit_plots::unit_id))
-                .load(conn)
-                .await
-                .map_err(AppError::from)?
-        });
-        Ok(rows.into_iter().collect())
-    }
+    Ok(store::growers_by_phone(conn, phone).await?)
 }
 
 pub async fn plots_by_company_season(conn: &mut DbConn, company_id: i64, season: i32) -> AppResult<Vec<PlotRow>> {
-    Ok(db_run!(conn: {
-        plots::table
-            .filter(plots::company_id.eq(company_id))
-            .filter(plots::season.eq(season))
-            .order(plots::code)
-            .select(PlotRow::as_select())
-            .load(conn)
-            .await?
-    }))
+    Ok(store::plots_by_company_season(conn, company_id, season).await?)
 }
 
-pub struct PlotLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<i64> for PlotLoader {
-    type Value = PlotRow;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, PlotRow>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        Ok(plots_by_ids(&mut conn, keys).await?.into_iter().map(|p| (p.id, p)).collect())
-    }
-}
+// The former hand-written DataLoaders, now the store's batched lookups behind
+// the one generic loader: `Loader<PlotLoader>` is `Batch<PlotsById>`, so other
+// areas' `ctx.data_unchecked::<Loader<…>>()` keep working.
+pub type PlotUnitLoader = crate::graphql::StoreLoader<LiveUnitOfPlot>;
+pub type PlotLoader = crate::graphql::StoreLoader<PlotsById>;

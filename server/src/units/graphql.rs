@@ -2,28 +2,26 @@
 //! growers' side: `growerLogin` and `myResults`.
 
 use crate::accounts::CreateAccount as _;
-use crate::graphql::Loader;
+use crate::graphql::Batch;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use cotton_domain::identity::{mask_id_number, validate_mobile};
 use cotton_domain::orgs::Role;
 use cotton_domain::units::{UnitKind, UnitStatus};
-use diesel::dsl::exists;
 use rust_decimal::Decimal;
 
 use super::service::{self, LegalPerson as LegalPersonValue, NewUnit, UnitChange};
-use super::{AccountLoader, ReviewRow, ReviewsLoader, UnitLoader, UnitPlotsLoader, UnitRow};
+use super::{AccountsById, LivePlotsOfUnit, ReviewRow, ReviewsOfUnit, UnitRow, UnitsById};
 use crate::accounts::graphql::{Account, AuthPayload};
 use crate::accounts::{AccountRow, NewAccount, sessions};
 use crate::auth::Principal;
-use crate::db::prelude::*;
-use crate::db::schema::{growers, plots, trace_units, unit_plots};
 use crate::error::{AppError, AppResult};
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, parse_id};
 use crate::orgs::graphql::Org;
-use crate::rosters::graphql::{Grower, Plot, load_grower};
+use crate::rosters::graphql::{Grower, Plot, load_grower, relay_fetched, store_window};
+use cotton_store::units::{self as store, UnitFilter, UnitScope};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "UnitKind")]
@@ -158,7 +156,7 @@ impl Review {
         self.0.reason.as_deref()
     }
     async fn by(&self, ctx: &Context<'_>) -> Result<Account> {
-        ctx.data_unchecked::<Loader<AccountLoader>>()
+        ctx.data_unchecked::<Batch<AccountsById>>()
             .load_one(self.0.by_account)
             .await?
             .map(Account::of)
@@ -173,7 +171,7 @@ pub struct TraceUnit(pub UnitRow);
 
 impl TraceUnit {
     async fn live_plots(&self, ctx: &Context<'_>) -> Result<Vec<crate::rosters::PlotRow>> {
-        Ok(ctx.data_unchecked::<Loader<UnitPlotsLoader>>().load_one(self.0.id).await?.unwrap_or_default())
+        Ok(ctx.data_unchecked::<Batch<LivePlotsOfUnit>>().load_one(self.0.id).await?.unwrap_or_default())
     }
 }
 
@@ -235,7 +233,7 @@ impl TraceUnit {
         self.0.processing
     }
     async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<Review>> {
-        let rows = ctx.data_unchecked::<Loader<ReviewsLoader>>().load_one(self.0.id).await?.unwrap_or_default();
+        let rows = ctx.data_unchecked::<Batch<ReviewsOfUnit>>().load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Review).collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
@@ -244,7 +242,7 @@ impl TraceUnit {
 }
 
 pub async fn load_unit(ctx: &Context<'_>, id: i64) -> Result<Option<TraceUnit>> {
-    Ok(ctx.data_unchecked::<Loader<UnitLoader>>().load_one(id).await?.map(TraceUnit))
+    Ok(ctx.data_unchecked::<Batch<UnitsById>>().load_one(id).await?.map(TraceUnit))
 }
 
 #[derive(SimpleObject)]
@@ -275,17 +273,7 @@ pub struct GrowerResults {
 
 /// Is `unit` one of the units holding a plot of a grower with this mobile?
 async fn grower_sees(conn: &mut crate::db::DbConn, phone: &str, unit_id: i64) -> AppResult<bool> {
-    let n: i64 = db_run!(conn: {
-        unit_plots::table
-            .inner_join(plots::table.inner_join(growers::table))
-            .filter(unit_plots::unit_id.eq(unit_id))
-            .filter(unit_plots::released_at.is_null())
-            .filter(growers::phone.eq(phone))
-            .count()
-            .get_result(conn)
-            .await?
-    });
-    Ok(n > 0)
+    Ok(store::holds_plot_of_phone(conn, unit_id, phone).await?)
 }
 
 async fn can_view(conn: &mut crate::db::DbConn, me: &Principal, unit: &UnitRow) -> AppResult<bool> {
@@ -306,13 +294,13 @@ async fn can_view(conn: &mut crate::db::DbConn, me: &Principal, unit: &UnitRow) 
 /// regions), so the nested fields find it in the request's loader caches: the
 /// number of queries does not depend on the number of units.
 async fn prime_unit_loaders(ctx: &Context<'_>, units: &[UnitRow]) -> Result<()> {
-    use crate::rosters::{GrowerLoader, GrowerPlotsLoader, GrowerSeason};
+    use crate::rosters::{GrowerSeason, GrowersById, PlotsOfGrowerSeason};
     let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
     let regions: Vec<i64> = units.iter().map(|u| u.region_id).collect();
     let (plots, reviews, _) = futures_util::try_join!(
-        ctx.data_unchecked::<Loader<UnitPlotsLoader>>().load_many(ids.iter().copied()),
-        ctx.data_unchecked::<Loader<ReviewsLoader>>().load_many(ids.iter().copied()),
-        ctx.data_unchecked::<crate::graphql::Batch<crate::orgs::OrgsById>>().load_many(regions),
+        ctx.data_unchecked::<Batch<LivePlotsOfUnit>>().load_many(ids.iter().copied()),
+        ctx.data_unchecked::<Batch<ReviewsOfUnit>>().load_many(ids.iter().copied()),
+        ctx.data_unchecked::<Batch<crate::orgs::OrgsById>>().load_many(regions),
     )?;
     let season_of: std::collections::HashMap<i64, i32> = units.iter().map(|u| (u.id, u.season)).collect();
     let mut growers = std::collections::BTreeSet::new();
@@ -323,9 +311,9 @@ async fn prime_unit_loaders(ctx: &Context<'_>, units: &[UnitRow]) -> Result<()> 
     }
     let authors: std::collections::BTreeSet<i64> = reviews.values().flatten().map(|r| r.by_account).collect();
     futures_util::try_join!(
-        ctx.data_unchecked::<Loader<GrowerLoader>>().load_many(growers.iter().map(|g| g.0)),
-        ctx.data_unchecked::<Loader<GrowerPlotsLoader>>().load_many(growers.iter().copied()),
-        ctx.data_unchecked::<Loader<AccountLoader>>().load_many(authors),
+        ctx.data_unchecked::<Batch<GrowersById>>().load_many(growers.iter().map(|g| g.0)),
+        ctx.data_unchecked::<Batch<PlotsOfGrowerSeason>>().load_many(growers.iter().copied()),
+        ctx.data_unchecked::<Batch<AccountsById>>().load_many(authors),
     )?;
     Ok(())
 }
@@ -339,9 +327,7 @@ impl UnitQuery {
         let me = ctx.principal()?;
         let id = parse_id(&id, "追溯单元")?;
         let mut conn = ctx.state().db.read().await?;
-        let row: Option<UnitRow> = db_run!(conn: {
-            trace_units::table.find(id).select(UnitRow::as_select()).first(conn).await.optional()?
-        });
+        let row = store::find(&mut conn, id).await.map_err(AppError::from)?;
         let Some(row) = row else { return Ok(None) };
         if !can_view(&mut conn, me, &row).await? {
             return Err(AppError::Forbidden("无权查看该追溯单元".into()).into());
@@ -374,43 +360,16 @@ impl UnitQuery {
         let kind = kind.map(|k| UnitKind::from(k).as_str());
         let phone = me.phone.clone().unwrap_or_default();
         let mut conn = ctx.state().db.read().await?;
-        macro_rules! filtered {
-            () => {{
-                let mut q = trace_units::table.into_boxed();
-                q = match me.role {
-                    Role::PlatformAdmin => q,
-                    Role::Regiment => q.filter(trace_units::regiment_id.eq(me.regiment_id.unwrap_or(-1))),
-                    Role::Company => q
-                        .filter(trace_units::creator_org_id.eq(me.org_id.unwrap_or(-1)))
-                        .filter(trace_units::kind.eq(UnitKind::Company.as_str())),
-                    Role::Initiator => q.filter(trace_units::creator_account_id.eq(me.account_id)),
-                    _ => q.filter(exists(
-                        unit_plots::table
-                            .inner_join(plots::table.inner_join(growers::table))
-                            .filter(unit_plots::unit_id.eq(trace_units::id))
-                            .filter(unit_plots::released_at.is_null())
-                            .filter(growers::phone.eq(phone.clone())),
-                    )),
-                };
-                if let Some(s) = season {
-                    q = q.filter(trace_units::season.eq(s));
-                }
-                if let Some(s) = status {
-                    q = q.filter(trace_units::status.eq(s));
-                }
-                if let Some(k) = kind {
-                    q = q.filter(trace_units::kind.eq(k));
-                }
-                if let Some(r) = region {
-                    q = q.filter(trace_units::region_id.eq(r).or(trace_units::regiment_id.eq(r)));
-                }
-                q
-            }};
-        }
-        let (total, fetched): (i64, relay::Fetched<UnitRow>) = db_run!(conn: {
-            let total = filtered!().count().get_result(conn).await?;
-            (total, relay::page_query!(conn, filtered, trace_units::id, asc, window, UnitRow::as_select()))
-        });
+        let scope = match me.role {
+            Role::PlatformAdmin => UnitScope::All,
+            Role::Regiment => UnitScope::Regiment(me.regiment_id.unwrap_or(-1)),
+            Role::Company => UnitScope::CompanyOf(me.org_id.unwrap_or(-1)),
+            Role::Initiator => UnitScope::CreatedBy(me.account_id),
+            _ => UnitScope::GrowerPhone(phone),
+        };
+        let filter = UnitFilter { scope, season, status, kind, region };
+        let (total, fetched) = store::page(&mut conn, &filter, store_window(window)).await.map_err(AppError::from)?;
+        let fetched = relay_fetched(fetched);
         drop(conn);
         prime_unit_loaders(ctx, &fetched.rows).await?;
         let (edges, page_info) = relay::page(fetched, |u| u.id);
@@ -430,35 +389,8 @@ impl UnitQuery {
         }
         let phone = me.phone.clone().unwrap_or_default();
         let mut conn = ctx.state().db.read().await?;
-        let rows: Vec<UnitRow> = db_run!(conn: {
-            let mut q = trace_units::table
-                .filter(exists(
-                    unit_plots::table
-                        .inner_join(plots::table.inner_join(growers::table))
-                        .filter(unit_plots::unit_id.eq(trace_units::id))
-                        .filter(unit_plots::released_at.is_null())
-                        .filter(growers::phone.eq(&phone)),
-                ))
-                .order(trace_units::id)
-                .select(UnitRow::as_select())
-                .into_boxed();
-            if let Some(s) = season {
-                q = q.filter(trace_units::season.eq(s));
-            }
-            q.load(conn).await?
-        });
-        let tickets: Vec<crate::tickets::TicketRow> = db_run!(conn: {
-            let mut q = crate::db::schema::tickets::table
-                .inner_join(growers::table)
-                .filter(growers::phone.eq(&phone))
-                .order(crate::db::schema::tickets::id)
-                .select(crate::tickets::TicketRow::as_select())
-                .into_boxed();
-            if let Some(s) = season {
-                q = q.filter(crate::db::schema::tickets::season.eq(s));
-            }
-            q.load(conn).await?
-        });
+        let rows = store::units_of_phone(&mut conn, &phone, season).await.map_err(AppError::from)?;
+        let tickets = store::tickets_of_phone(&mut conn, &phone, season).await.map_err(AppError::from)?;
         // The grower's roster entries: for growerIds and for their premium shares.
         let mine: Vec<i64> = crate::rosters::growers_by_phone(&mut conn, &phone).await?.into_iter().map(|g| g.id).collect();
         drop(conn);

@@ -11,15 +11,15 @@ use rust_decimal::Decimal;
 
 use super::UnitRow;
 use crate::auth::Principal;
-use crate::db::prelude::*;
-use crate::db::schema::{trace_units, unit_plots, unit_reviews};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventTopic, StageEvent};
+use crate::events::{Event, EventTopic};
 use crate::rosters::PlotRow;
 use crate::state::AppState;
+use crate::tx::Tx;
+use cotton_store::units::{self as store, LegalFields, NewUnitRow};
 
-pub use cotton_store::units::{NewReview};
+pub use cotton_store::units::NewReview;
 
 #[derive(Debug, Clone)]
 pub struct LegalPerson {
@@ -58,21 +58,12 @@ pub struct UnitChange {
 }
 
 pub async fn require_unit(conn: &mut DbConn, id: i64) -> AppResult<UnitRow> {
-    let row: Option<UnitRow> = db_run!(conn: {
-        trace_units::table.find(id).select(UnitRow::as_select()).first(conn).await.optional()?
-    });
+    let row = store::find(conn, id).await?;
     row.ok_or_else(|| AppError::NotFound(format!("追溯单元不存在（编号 {id}）")))
 }
 
 async fn live_plot_ids(conn: &mut DbConn, unit_id: i64) -> AppResult<Vec<i64>> {
-    Ok(db_run!(conn: {
-        unit_plots::table
-            .filter(unit_plots::unit_id.eq(unit_id))
-            .filter(unit_plots::released_at.is_null())
-            .select(unit_plots::plot_id)
-            .load(conn)
-            .await?
-    }))
+    Ok(store::live_plot_ids(conn, unit_id).await?)
 }
 
 /// Loads plots the caller may put in a unit of `season`: they must exist, be of
@@ -110,15 +101,7 @@ fn total_area(plots: &[PlotRow]) -> Decimal {
 
 /// The error for a plot already in a live unit, naming the plot and the holder.
 async fn plot_taken(conn: &mut DbConn, plot_ids: &[i64], except_unit: Option<i64>) -> AppResult<Option<AppError>> {
-    let ids = plot_ids.to_vec();
-    let holders: Vec<(i64, i64)> = db_run!(conn: {
-        unit_plots::table
-            .filter(unit_plots::plot_id.eq_any(&ids))
-            .filter(unit_plots::released_at.is_null())
-            .select((unit_plots::plot_id, unit_plots::unit_id))
-            .load(conn)
-            .await?
-    });
+    let holders = cotton_store::rosters::live_units_of_plots(conn, plot_ids).await?;
     let Some((plot_id, unit_id)) = holders.into_iter().find(|(_, u)| Some(*u) != except_unit) else {
         return Ok(None);
     };
@@ -185,70 +168,52 @@ pub async fn create(state: &AppState, me: &Principal, input: NewUnit) -> AppResu
     let now = Utc::now().naive_utc();
     let lp = input.legal_person;
     let placeholder = format!("TMP-{}", crate::auth::random_token(16));
-    let values = (
-        trace_units::code.eq(placeholder),
-        trace_units::name.eq(&name),
-        trace_units::kind.eq(input.kind.as_str()),
-        trace_units::season.eq(season),
-        trace_units::status.eq(UnitStatus::Pending.as_str()),
-        trace_units::region_id.eq(region.id),
-        trace_units::regiment_id.eq(regiment_id),
-        trace_units::creator_account_id.eq(me.account_id),
-        trace_units::creator_org_id.eq(own_org),
-        trace_units::legal_name.eq(lp.as_ref().map(|l| l.name.clone())),
-        trace_units::legal_id_number.eq(lp.as_ref().map(|l| l.id_number.clone())),
-        trace_units::legal_credit_code.eq(lp.as_ref().map(|l| l.credit_code.clone())),
-        trace_units::legal_phone.eq(lp.as_ref().map(|l| l.phone.clone())),
-        trace_units::processing.eq(false),
-        trace_units::created_at.eq(now),
-        trace_units::updated_at.eq(now),
-    );
-    let result: AppResult<(UnitRow, Event)> = db_run!(conn: {
-        conn.transaction(async |conn| {
-            let id: i64 = diesel::insert_into(trace_units::table).values(values).returning(trace_units::id).get_result(conn).await?;
-            // A readable code: TU + season + serial.
-            let unit: UnitRow = diesel::update(trace_units::table.find(id))
-                .set(trace_units::code.eq(format!("TU{season}-{id:06}")))
-                .returning(UnitRow::as_returning())
-                .get_result(conn)
-                .await?;
-            for p in &plot_ids {
-                diesel::insert_into(unit_plots::table)
-                    .values((unit_plots::unit_id.eq(id), unit_plots::plot_id.eq(*p), unit_plots::added_at.eq(now)))
-                    .execute(conn)
-                    .await?;
-            }
-            diesel::insert_into(unit_reviews::table)
-                .values(review_values(id, "SUBMIT", None, me.account_id, now))
-                .execute(conn)
-                .await?;
-            let event = unit_event(EventTopic::UnitChanged, &unit);
-            conn.stage_event(&event).await?;
-            Ok::<_, AppError>((unit, event))
-        })
-        .await
-    });
-    finish_write(state, &mut conn, result, &plot_ids, None).await
+    let new = NewUnitRow {
+        code: &placeholder,
+        name: &name,
+        kind: input.kind.as_str(),
+        season,
+        status: UnitStatus::Pending.as_str(),
+        region_id: region.id,
+        regiment_id,
+        creator_account_id: me.account_id,
+        creator_org_id: own_org,
+        legal_name: lp.as_ref().map(|l| l.name.as_str()),
+        legal_id_number: lp.as_ref().map(|l| l.id_number.as_str()),
+        legal_credit_code: lp.as_ref().map(|l| l.credit_code.as_str()),
+        legal_phone: lp.as_ref().map(|l| l.phone.as_str()),
+        processing: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = Tx::begin(state, &mut conn).await?;
+    let outcome = async {
+        let id = store::insert(tx.conn(), &new).await?;
+        // A readable code: TU + season + serial.
+        let unit = store::set_code(tx.conn(), id, &format!("TU{season}-{id:06}")).await?;
+        store::add_plots(tx.conn(), id, &plot_ids, now).await?;
+        store::insert_review(tx.conn(), &review_values(id, "SUBMIT", None, me.account_id, now)).await?;
+        tx.emit(unit_event(EventTopic::UnitChanged, &unit)).await?;
+        Ok(unit)
+    }
+    .await;
+    let result = tx.finish(outcome).await;
+    plot_taken_on_unique(&mut conn, result, &plot_ids, None).await
 }
 
-/// Commits' epilogue: a unique violation on a plot (a concurrent save won) becomes
-/// PLOT_TAKEN; otherwise the event is announced.
-async fn finish_write(
-    state: &AppState,
+/// After the unit of work: a unique violation on a plot (a concurrent save won)
+/// becomes PLOT_TAKEN.
+async fn plot_taken_on_unique(
     conn: &mut DbConn,
-    result: AppResult<(UnitRow, Event)>,
+    result: AppResult<UnitRow>,
     plot_ids: &[i64],
     unit_id: Option<i64>,
 ) -> AppResult<UnitRow> {
     match result {
-        Ok((unit, event)) => {
-            state.bus.committed(event);
-            Ok(unit)
-        }
         Err(e) if e.is_unique_violation() => Err(plot_taken(conn, plot_ids, unit_id)
             .await?
             .unwrap_or_else(|| AppError::PlotTaken("所选地块已被其他追溯单元占用".into()))),
-        Err(e) => Err(e),
+        other => other,
     }
 }
 
@@ -268,41 +233,21 @@ async fn transition(
     let from = unit.status().as_str();
     let dissolve = to == UnitStatus::Dissolved;
     let id = unit.id;
-    let result: AppResult<(UnitRow, Event)> = db_run!(conn: {
-        conn.transaction(async |conn| {
-            let updated: Option<UnitRow> = diesel::update(
-                trace_units::table
-                    .find(id)
-                    .filter(trace_units::status.eq(from))
-                    .filter(trace_units::processing.eq(false)),
-            )
-            .set((trace_units::status.eq(to.as_str()), trace_units::updated_at.eq(now)))
-            .returning(UnitRow::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?;
-            let Some(updated) = updated else {
-                return Err(AppError::Conflict("追溯单元状态已变化，请刷新后重试".into()));
-            };
-            if dissolve {
-                diesel::update(unit_plots::table.filter(unit_plots::unit_id.eq(id)).filter(unit_plots::released_at.is_null()))
-                    .set(unit_plots::released_at.eq(now))
-                    .execute(conn)
-                    .await?;
-            }
-            diesel::insert_into(unit_reviews::table)
-                .values(review_values(id, action, reason, me.account_id, now))
-                .execute(conn)
-                .await?;
-            let event = unit_event(topic, &updated);
-            conn.stage_event(&event).await?;
-            Ok::<_, AppError>((updated, event))
-        })
-        .await
-    });
-    let (unit, event) = result?;
-    state.bus.committed(event);
-    Ok(unit)
+    let mut tx = Tx::begin(state, conn).await?;
+    let outcome = async {
+        let updated = store::set_status_if(tx.conn(), id, from, to.as_str(), None, now).await?;
+        let Some(updated) = updated else {
+            return Err(AppError::Conflict("追溯单元状态已变化，请刷新后重试".into()));
+        };
+        if dissolve {
+            store::release_all_plots(tx.conn(), id, now).await?;
+        }
+        store::insert_review(tx.conn(), &review_values(id, action, reason, me.account_id, now)).await?;
+        tx.emit(unit_event(topic, &updated)).await?;
+        Ok(updated)
+    }
+    .await;
+    tx.finish(outcome).await
 }
 
 pub async fn update(state: &AppState, me: &Principal, id: i64, change: UnitChange) -> AppResult<UnitRow> {
@@ -342,67 +287,30 @@ pub async fn update(state: &AppState, me: &Principal, id: i64, change: UnitChang
     let from = unit.status().as_str();
     let lp = change.legal_person;
     let remove: Vec<i64> = remove.into_iter().collect();
-    let result: AppResult<(UnitRow, Event)> = db_run!(conn: {
-        conn.transaction(async |conn| {
-            let target = trace_units::table
-                .find(id)
-                .filter(trace_units::status.eq(from))
-                .filter(trace_units::processing.eq(false));
-            let updated: Option<UnitRow> = diesel::update(target)
-                .set((
-                    trace_units::status.eq(to.as_str()),
-                    trace_units::updated_at.eq(now),
-                    name.as_ref().map(|n| trace_units::name.eq(n.clone())),
-                ))
-                .returning(UnitRow::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?;
-            let Some(mut updated) = updated else {
-                return Err(AppError::Conflict("追溯单元状态已变化，请刷新后重试".into()));
-            };
-            if let Some(lp) = &lp {
-                updated = diesel::update(trace_units::table.find(id))
-                    .set((
-                        trace_units::legal_name.eq(lp.name.clone()),
-                        trace_units::legal_id_number.eq(lp.id_number.clone()),
-                        trace_units::legal_credit_code.eq(lp.credit_code.clone()),
-                        trace_units::legal_phone.eq(lp.phone.clone()),
-                    ))
-                    .returning(UnitRow::as_returning())
-                    .get_result(conn)
-                    .await?;
-            }
-            if !remove.is_empty() {
-                diesel::update(
-                    unit_plots::table
-                        .filter(unit_plots::unit_id.eq(id))
-                        .filter(unit_plots::plot_id.eq_any(&remove))
-                        .filter(unit_plots::released_at.is_null()),
-                )
-                .set(unit_plots::released_at.eq(now))
-                .execute(conn)
-                .await?;
-            }
-            if !add.is_empty() {
-                for p in &add {
-                    diesel::insert_into(unit_plots::table)
-                        .values((unit_plots::unit_id.eq(id), unit_plots::plot_id.eq(*p), unit_plots::added_at.eq(now)))
-                        .execute(conn)
-                        .await?;
-                }
-            }
-            diesel::insert_into(unit_reviews::table)
-                .values(review_values(id, "MODIFY", None, me.account_id, now))
-                .execute(conn)
-                .await?;
-            let event = unit_event(EventTopic::UnitChanged, &updated);
-            conn.stage_event(&event).await?;
-            Ok::<_, AppError>((updated, event))
-        })
-        .await
-    });
-    finish_write(state, &mut conn, result, &add, Some(id)).await
+    let mut tx = Tx::begin(state, &mut conn).await?;
+    let outcome = async {
+        let updated = store::set_status_if(tx.conn(), id, from, to.as_str(), name.as_deref(), now).await?;
+        let Some(mut updated) = updated else {
+            return Err(AppError::Conflict("追溯单元状态已变化，请刷新后重试".into()));
+        };
+        if let Some(lp) = &lp {
+            let fields =
+                LegalFields { name: &lp.name, id_number: &lp.id_number, credit_code: &lp.credit_code, phone: &lp.phone };
+            updated = store::set_legal_person(tx.conn(), id, &fields).await?;
+        }
+        if !remove.is_empty() {
+            store::release_plots(tx.conn(), id, &remove, now).await?;
+        }
+        if !add.is_empty() {
+            store::add_plots(tx.conn(), id, &add, now).await?;
+        }
+        store::insert_review(tx.conn(), &review_values(id, "MODIFY", None, me.account_id, now)).await?;
+        tx.emit(unit_event(EventTopic::UnitChanged, &updated)).await?;
+        Ok(updated)
+    }
+    .await;
+    let result = tx.finish(outcome).await;
+    plot_taken_on_unique(&mut conn, result, &add, Some(id)).await
 }
 
 pub async fn dissolve(state: &AppState, me: &Principal, id: i64) -> AppResult<UnitRow> {

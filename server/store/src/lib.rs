@@ -40,6 +40,7 @@ pub mod lines;
 pub mod meta;
 pub mod metrics;
 pub mod orgs;
+pub mod page;
 pub mod printing;
 pub mod processing;
 pub mod quality;
