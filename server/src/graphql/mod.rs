@@ -92,6 +92,12 @@ fn loader<T: async_graphql::dataloader::Loader<K>, K: Send + Sync + std::hash::H
 /// Adds a fresh set of loaders to a request's (or a connection's) data.
 pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(batch::<crate::orgs::OrgsById>(db));
+    data.insert(batch::<crate::tickets::TicketsById>(db));
+    data.insert(batch::<crate::tickets::TicketPlots>(db));
+    data.insert(batch::<crate::cards::CardsByTicket>(db));
+    data.insert(batch::<crate::cards::CardsById>(db));
+    data.insert(batch::<crate::quality::InspectionsByBarcode>(db));
+    data.insert(batch::<crate::quality::SeasonRulesBySeason>(db));
     let db = || db.clone();
     data.insert(loader(crate::rosters::GrowerLoader { db: db() }));
     data.insert(loader(crate::rosters::GrowerPlotsLoader { db: db() }));
@@ -101,15 +107,9 @@ pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(loader(crate::units::UnitPlotsLoader { db: db() }));
     data.insert(loader(crate::units::ReviewsLoader { db: db() }));
     data.insert(loader(crate::units::AccountLoader { db: db() }));
-    data.insert(loader(crate::tickets::TicketLoader { db: db() }));
-    data.insert(loader(crate::tickets::TicketPlotsLoader { db: db() }));
-    data.insert(loader(crate::cards::CardByTicketLoader { db: db() }));
-    data.insert(loader(crate::cards::CardLoader { db: db() }));
     data.insert(loader(crate::processing::graphql::CardByNoLoader { db: db() }));
     data.insert(loader(crate::processing::graphql::BalesByCardLoader { db: db() }));
     data.insert(loader(crate::lines::LineLoader { db: db() }));
-    data.insert(loader(crate::quality::InspectionLoader { db: db() }));
-    data.insert(loader(crate::quality::SeasonRulesLoader { db: db() }));
 }
 
 pub type CottonSchema = Schema<Query, Mutation, crate::subscriptions::Subscription>;
