@@ -57,14 +57,10 @@ impl Event {
     }
 }
 
-fn payload(event: &Event) -> String {
+/// The JSON payload an event travels as between instances (for store calls that
+/// stage it themselves, pipelined with other statements of their transaction).
+pub fn payload(event: &Event) -> String {
     serde_json::to_string(event).expect("event serialises")
-}
-
-/// The `pg_notify` statement of one event, for callers that pipeline it with
-/// other statements of their transaction.
-pub fn pg_notify(event: &Event) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
-    cotton_store::events::pg_notify(payload(event))
 }
 
 /// Staging events inside a write transaction: on PostgreSQL `pg_notify` on this

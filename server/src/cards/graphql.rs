@@ -1,22 +1,20 @@
 //! `TraceCard`, `PrintRecord`, `traceCard`, `printRecords`, `cardUsage`,
 //! `printTraceCard`, `reprintTraceCard`, `setDefaultPrinter`.
 
-use crate::graphql::Loader;
+use crate::graphql::{Batch, Loader};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use cotton_domain::orgs::Role;
 
-use super::{CardLoader, CardRow, PrintRecordRow, RenderedFile};
+use super::{CardRow, CardsById, PrintRecordRow, RenderedFile};
 use crate::accounts::graphql::Account;
-use crate::db::prelude::*;
-use crate::db::schema::{growers, print_records, tickets, trace_cards};
 use crate::error::AppError;
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, parse_id};
 use crate::tickets::graphql::Ticket;
-use crate::tickets::TicketLoader;
+use crate::tickets::TicketsById;
 use crate::units::AccountLoader;
 use crate::units::graphql::{TraceUnit, load_unit};
 
@@ -93,7 +91,7 @@ impl TraceCard {
         self.0.season
     }
     async fn ticket(&self, ctx: &Context<'_>) -> Result<Ticket> {
-        ctx.data_unchecked::<Loader<TicketLoader>>()
+        ctx.data_unchecked::<Batch<TicketsById>>()
             .load_one(self.0.ticket_id)
             .await?
             .map(Ticket)
@@ -151,7 +149,7 @@ impl PrintRecord {
         ID(self.0.id.to_string())
     }
     async fn card(&self, ctx: &Context<'_>) -> Result<TraceCard> {
-        ctx.data_unchecked::<Loader<CardLoader>>()
+        ctx.data_unchecked::<Batch<CardsById>>()
             .load_one(self.0.card_id)
             .await?
             .map(TraceCard)
@@ -247,6 +245,16 @@ async fn can_view(ctx: &Context<'_>, card: &CardRow) -> Result<bool> {
     })
 }
 
+/// A Relay window as the store pages it.
+pub(crate) fn store_window(w: relay::Window) -> cotton_store::cards::PageWindow {
+    cotton_store::cards::PageWindow { after: w.after, before: w.before, limit: w.limit, backward: w.backward }
+}
+
+/// A page the store fetched, for [`relay::page`].
+pub(crate) fn fetched<T>(p: cotton_store::cards::Page<T>) -> relay::Fetched<T> {
+    relay::Fetched { rows: p.rows, has_previous_page: p.has_previous_page, has_next_page: p.has_next_page }
+}
+
 #[derive(Default)]
 pub struct CardQuery;
 
@@ -321,37 +329,9 @@ impl CardQuery {
             .transpose()?;
         let (from, to) = (from.map(|f| f.naive_utc()), to.map(|t| t.naive_utc()));
         let mut conn = ctx.state().db.read().await?;
-        macro_rules! filtered {
-            () => {{
-                let mut q = print_records::table
-                    .inner_join(trace_cards::table.inner_join(tickets::table.inner_join(growers::table)))
-                    .filter(trace_cards::enterprise_id.eq(enterprise_id))
-                    .into_boxed();
-                if let Some(s) = season {
-                    q = q.filter(trace_cards::season.eq(s));
-                }
-                if let Some(c) = &card_no {
-                    q = q.filter(trace_cards::card_no.eq(c.clone()));
-                }
-                if let Some(i) = &id_number {
-                    q = q.filter(growers::id_number.eq(i.clone()));
-                }
-                if let Some(t) = &ticket_no {
-                    q = q.filter(tickets::ticket_no.eq(t.clone()));
-                }
-                if let Some(f) = from {
-                    q = q.filter(print_records::at.ge(f));
-                }
-                if let Some(t) = to {
-                    q = q.filter(print_records::at.le(t));
-                }
-                q
-            }};
-        }
-        let (total, fetched): (i64, relay::Fetched<PrintRecordRow>) = db_run!(conn: {
-            let total = filtered!().count().get_result(conn).await?;
-            (total, relay::page_query!(conn, filtered, print_records::id, desc, window, PrintRecordRow::as_select()))
-        });
+        let filter = cotton_store::cards::PrintRecordFilter { enterprise_id, season, card_no, grower_id_number: id_number, ticket_no, from, to };
+        let (total, page) = cotton_store::cards::print_records_page(&mut conn, &filter, store_window(window)).await?;
+        let fetched = fetched(page);
         let (edges, page_info) = relay::page(fetched, |r| r.id);
         Ok(PrintRecordConnection {
             edges: edges.into_iter().map(|(cursor, r)| PrintRecordEdge { cursor, node: PrintRecord(r) }).collect(),
@@ -365,15 +345,7 @@ impl CardQuery {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
         let mut conn = ctx.state().db.read().await?;
-        let counts: Vec<(String, i64)> = db_run!(conn: {
-            trace_cards::table
-                .filter(trace_cards::enterprise_id.eq(enterprise_id))
-                .filter(trace_cards::season.eq(season))
-                .group_by(trace_cards::status)
-                .select((trace_cards::status, diesel::dsl::count_star()))
-                .load(conn)
-                .await?
-        });
+        let counts = cotton_store::cards::count_by_status(&mut conn, enterprise_id, season).await?;
         let mut usage = CardUsage::default();
         for (status, n) in counts {
             let n = n as i32;

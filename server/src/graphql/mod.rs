@@ -100,16 +100,16 @@ pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(batch::<crate::units::LivePlotsOfUnit>(db));
     data.insert(batch::<crate::units::ReviewsOfUnit>(db));
     data.insert(batch::<crate::units::AccountsById>(db));
+    data.insert(batch::<crate::tickets::TicketsById>(db));
+    data.insert(batch::<crate::tickets::TicketPlots>(db));
+    data.insert(batch::<crate::cards::CardsByTicket>(db));
+    data.insert(batch::<crate::cards::CardsById>(db));
+    data.insert(batch::<crate::quality::InspectionsByBarcode>(db));
+    data.insert(batch::<crate::quality::SeasonRulesBySeason>(db));
     let db = || db.clone();
-    data.insert(loader(crate::tickets::TicketLoader { db: db() }));
-    data.insert(loader(crate::tickets::TicketPlotsLoader { db: db() }));
-    data.insert(loader(crate::cards::CardByTicketLoader { db: db() }));
-    data.insert(loader(crate::cards::CardLoader { db: db() }));
     data.insert(loader(crate::processing::graphql::CardByNoLoader { db: db() }));
     data.insert(loader(crate::processing::graphql::BalesByCardLoader { db: db() }));
     data.insert(loader(crate::lines::LineLoader { db: db() }));
-    data.insert(loader(crate::quality::InspectionLoader { db: db() }));
-    data.insert(loader(crate::quality::SeasonRulesLoader { db: db() }));
 }
 
 pub type CottonSchema = Schema<Query, Mutation, crate::subscriptions::Subscription>;

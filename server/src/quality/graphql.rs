@@ -1,7 +1,7 @@
 //! `Inspection`, `importInspections`, `premiumAllocation`, the grower's premium
 //! shares, and the allocation types.
 
-use crate::graphql::Loader;
+use crate::graphql::Batch;
 use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
 use cotton_domain::orgs::Role;
 
@@ -53,11 +53,11 @@ impl Inspection {
 
 /// The inspection of a bale of `season`, judged against that season's rules.
 pub async fn load_inspection(ctx: &Context<'_>, barcode: &str, season: i32) -> Result<Option<Inspection>> {
-    let Some(row) = ctx.data_unchecked::<Loader<super::InspectionLoader>>().load_one(barcode.to_string()).await? else {
+    let Some(row) = ctx.data_unchecked::<Batch<super::InspectionsByBarcode>>().load_one(barcode.to_string()).await? else {
         return Ok(None);
     };
     let rules = ctx
-        .data_unchecked::<Loader<super::SeasonRulesLoader>>()
+        .data_unchecked::<Batch<super::SeasonRulesBySeason>>()
         .load_one(season)
         .await?
         .unwrap_or_else(|| cotton_domain::season::SeasonRules::defaults(season));

@@ -8,20 +8,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
 use cotton_domain::allocation::allocate;
-use cotton_domain::season::SeasonRules;
 use cotton_domain::units::UnitKind;
 use cotton_import::inspections::{InspectionLine, parse_line};
 use rust_decimal::Decimal;
 
 use crate::accounts::import::{ImportReport, ImportRowStatus};
-use crate::db::prelude::*;
-use crate::db::schema::{bales, inspections, tickets, trace_cards, trace_units};
-use crate::db::{DbConn, DbPool, Dec};
+use crate::db::{DbConn, Dec};
 use crate::error::AppResult;
 use crate::files::SheetRow;
 use crate::units::UnitRow;
+use cotton_store::quality::{self as store, InspectionValues};
 
-pub use cotton_store::quality::{InspectionRow};
+pub use cotton_store::quality::{InspectionRow, InspectionsByBarcode, SeasonRulesBySeason};
 
 /// Columns of the inspection file (CSV or xlsx), row 1 exactly.
 pub use cotton_import::inspections::INSPECTION_HEADER;
@@ -56,32 +54,7 @@ pub async fn import(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<ImportRep
 /// `quality_rev + 1` for the units whose cards hold bales with these barcodes
 /// (their quality aggregate changed; see [`AggregateCache`]).
 pub async fn bump_units_of_barcodes(conn: &mut DbConn, barcodes: &[String]) -> AppResult<()> {
-    let mut units: Vec<i64> = Vec::new();
-    for chunk in barcodes.chunks(900) {
-        let chunk = chunk.to_vec();
-        let ids: Vec<i64> = db_run!(conn: {
-            bales::table
-                .inner_join(trace_cards::table)
-                .filter(bales::barcode.eq_any(&chunk))
-                .select(trace_cards::unit_id)
-                .distinct()
-                .load(conn)
-                .await?
-        });
-        units.extend(ids);
-    }
-    units.sort_unstable();
-    units.dedup();
-    for chunk in units.chunks(900) {
-        let chunk = chunk.to_vec();
-        db_run!(conn: {
-            diesel::update(trace_units::table.filter(trace_units::id.eq_any(&chunk)))
-                .set(trace_units::quality_rev.eq(trace_units::quality_rev + 1))
-                .execute(conn)
-                .await?;
-        });
-    }
-    Ok(())
+    Ok(store::bump_units_of_barcodes(conn, barcodes).await?)
 }
 
 async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportReport, Vec<String>)> {
@@ -96,48 +69,35 @@ async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportR
                 continue;
             }
         };
-        let pressed: i64 = db_run!(conn: {
-            bales::table.filter(bales::barcode.eq(&line.barcode)).count().get_result(conn).await?
-        });
+        let pressed = store::bales_with_barcode(conn, &line.barcode).await?;
         if pressed == 0 {
             report.push(row.row, ImportRowStatus::Failed, Some(format!("条码 {} 未在任何生产线的压包记录中（请先上传加工数据）", line.barcode)));
             continue;
         }
-        let existing: Option<InspectionRow> = db_run!(conn: {
-            inspections::table
-                .filter(inspections::barcode.eq(&line.barcode))
-                .select(InspectionRow::as_select())
-                .first(conn)
-                .await
-                .optional()?
-        });
+        let existing = store::find_by_barcode(conn, &line.barcode).await?;
         if existing.as_ref().is_some_and(|e| same_as(&line, e)) {
             report.push(row.row, ImportRowStatus::Skipped, None);
             continue;
         }
-        let values = (
-            inspections::barcode.eq(line.barcode.clone()),
-            inspections::color_grade.eq(line.color_grade.clone()),
-            inspections::length_mm.eq(line.length_mm.map(Dec)),
-            inspections::strength.eq(line.strength.map(Dec)),
-            inspections::micronaire.eq(line.micronaire.map(Dec)),
-            inspections::uniformity_pct.eq(line.uniformity_pct.map(Dec)),
-            inspections::trash_pct.eq(line.trash_pct.map(Dec)),
-            inspections::moisture_pct.eq(line.moisture_pct.map(Dec)),
-            inspections::conditioned_kg.eq(line.conditioned_kg.map(Dec)),
-            inspections::imported_at.eq(now),
-        );
+        let values = InspectionValues {
+            barcode: line.barcode.clone(),
+            color_grade: line.color_grade.clone(),
+            length_mm: line.length_mm.map(Dec),
+            strength: line.strength.map(Dec),
+            micronaire: line.micronaire.map(Dec),
+            uniformity_pct: line.uniformity_pct.map(Dec),
+            trash_pct: line.trash_pct.map(Dec),
+            moisture_pct: line.moisture_pct.map(Dec),
+            conditioned_kg: line.conditioned_kg.map(Dec),
+            imported_at: now,
+        };
         match existing {
             Some(e) => {
-                db_run!(conn: {
-                    diesel::update(inspections::table.find(e.id)).set(values).execute(conn).await?;
-                });
+                store::update(conn, e.id, &values).await?;
                 report.push(row.row, ImportRowStatus::Updated, None);
             }
             None => {
-                db_run!(conn: {
-                    diesel::insert_into(inspections::table).values(values).execute(conn).await?;
-                });
+                store::insert(conn, &values).await?;
                 report.push(row.row, ImportRowStatus::Created, None);
             }
         }
@@ -147,46 +107,7 @@ async fn import_rows(conn: &mut DbConn, rows: &[SheetRow]) -> AppResult<(ImportR
 }
 
 pub async fn inspections_by_barcodes(conn: &mut DbConn, barcodes: &[String]) -> AppResult<HashMap<String, InspectionRow>> {
-    let mut out = HashMap::new();
-    // Chunked: a unit can have thousands of bales.
-    for chunk in barcodes.chunks(900) {
-        let chunk = chunk.to_vec();
-        let rows: Vec<InspectionRow> = db_run!(conn: {
-            inspections::table.filter(inspections::barcode.eq_any(&chunk)).select(InspectionRow::as_select()).load(conn).await?
-        });
-        out.extend(rows.into_iter().map(|r| (r.barcode.clone(), r)));
-    }
-    Ok(out)
-}
-
-pub struct InspectionLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<String> for InspectionLoader {
-    type Value = InspectionRow;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, InspectionRow>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        Ok(inspections_by_barcodes(&mut conn, keys).await?)
-    }
-}
-
-/// The season rules in force per season, once per request (premium is judged per
-/// inspection; without it every listed inspection read the rules again).
-pub struct SeasonRulesLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<i32> for SeasonRulesLoader {
-    type Value = SeasonRules;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, SeasonRules>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        Ok(crate::season::rules_for_seasons(&mut conn, keys).await?)
-    }
+    Ok(store::by_barcodes(conn, barcodes).await?)
 }
 
 /// A bale's lint weight for premium totals: the inspected conditioned weight when
@@ -267,18 +188,9 @@ impl AggregateCache {
 /// Computes the aggregate from the unit's bales joined with their inspections.
 async fn compute_aggregate(conn: &mut DbConn, unit: &UnitRow) -> AppResult<UnitAggregate> {
     let rules = crate::season::rules_for(conn, unit.season).await?;
-    let unit_id = unit.id;
     // The unit's bales with their inspections in one query (a join on the unique
     // barcode, instead of looking the barcodes up again in chunks).
-    let unit_bales: Vec<(Dec, Option<InspectionRow>)> = db_run!(conn: {
-        bales::table
-            .inner_join(trace_cards::table)
-            .left_join(inspections::table.on(inspections::barcode.eq(bales::barcode)))
-            .filter(trace_cards::unit_id.eq(unit_id))
-            .select((bales::conditioned_kg, inspections::all_columns.nullable()))
-            .load(conn)
-            .await?
-    });
+    let unit_bales = store::unit_bales_with_inspections(conn, unit.id).await?;
     let (mut premium_kg, mut lint_total, mut premium_bales) = (Decimal::ZERO, Decimal::ZERO, 0i64);
     for (kg, i) in &unit_bales {
         let i = i.as_ref();
@@ -312,15 +224,7 @@ pub async fn unit_aggregate(conn: &mut DbConn, cache: Option<&AggregateCache>, u
 /// (see [`unit_aggregate`]); the seed cotton per grower is read every time.
 pub async fn allocate_unit(conn: &mut DbConn, cache: Option<&AggregateCache>, unit: UnitRow) -> AppResult<UnitAllocation> {
     let agg = unit_aggregate(conn, cache, &unit).await?;
-    let unit_id = unit.id;
-    let seeds_rows: Vec<(i64, Dec, Option<Dec>)> = db_run!(conn: {
-        tickets::table
-            .inner_join(trace_cards::table)
-            .filter(trace_cards::unit_id.eq(unit_id))
-            .select((tickets::grower_id, tickets::gross_kg, tickets::tare_kg))
-            .load(conn)
-            .await?
-    });
+    let seeds_rows = store::unit_carded_seed(conn, unit.id).await?;
     let mut seeds: BTreeMap<i64, Decimal> = BTreeMap::new();
     for (g, gross, tare) in seeds_rows {
         *seeds.entry(g).or_default() += gross.0 - tare.map(|t| t.0).unwrap_or_default();

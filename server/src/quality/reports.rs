@@ -10,9 +10,8 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::cards::graphql::FileOutput;
 use crate::cards::RenderedFile;
-use crate::db::prelude::*;
-use crate::db::schema::{bales, growers, tickets, trace_cards, trace_units, unit_plots, ticket_plots};
 use crate::db::{DbConn, Dec};
+use cotton_store::quality as store;
 use crate::error::{AppError, AppResult};
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
@@ -38,43 +37,12 @@ fn rate(part: Decimal, whole: Decimal) -> Decimal {
 
 /// Figures for every unit of `regiment` in `season`, in bulk queries (no per-unit queries).
 pub async fn area_figures(conn: &mut DbConn, regiment: i64, season: i32) -> AppResult<Vec<UnitFigures>> {
-    let units: Vec<UnitRow> = db_run!(conn: {
-        trace_units::table
-            .filter(trace_units::regiment_id.eq(regiment))
-            .filter(trace_units::season.eq(season))
-            .order(trace_units::id)
-            .select(UnitRow::as_select())
-            .load(conn)
-            .await?
-    });
+    let units = store::area_units(conn, regiment, season).await?;
     let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
     // Delivered: tickets whose plots lie in the unit (live membership).
-    let delivered: Vec<(i64, i64, Dec, Option<Dec>)> = db_run!(conn: {
-        ticket_plots::table
-            .inner_join(tickets::table)
-            .inner_join(unit_plots::table.on(unit_plots::plot_id.eq(ticket_plots::plot_id)))
-            .filter(unit_plots::unit_id.eq_any(&ids))
-            .filter(unit_plots::released_at.is_null())
-            .select((unit_plots::unit_id, tickets::id, tickets::gross_kg, tickets::tare_kg))
-            .load(conn)
-            .await?
-    });
-    let carded: Vec<(i64, Dec, Option<Dec>)> = db_run!(conn: {
-        trace_cards::table
-            .inner_join(tickets::table)
-            .filter(trace_cards::unit_id.eq_any(&ids))
-            .select((trace_cards::unit_id, tickets::gross_kg, tickets::tare_kg))
-            .load(conn)
-            .await?
-    });
-    let unit_bales: Vec<(i64, String, Dec)> = db_run!(conn: {
-        bales::table
-            .inner_join(trace_cards::table)
-            .filter(trace_cards::unit_id.eq_any(&ids))
-            .select((trace_cards::unit_id, bales::barcode, bales::conditioned_kg))
-            .load(conn)
-            .await?
-    });
+    let delivered = store::delivered_to_units(conn, &ids).await?;
+    let carded = store::carded_of_units(conn, &ids).await?;
+    let unit_bales = store::bales_of_units(conn, &ids).await?;
     let barcodes: Vec<String> = unit_bales.iter().map(|(_, b, _)| b.clone()).collect();
     let insp = super::inspections_by_barcodes(conn, &barcodes).await?;
     let rules = crate::season::rules_for(conn, season).await?;
@@ -184,16 +152,7 @@ pub struct AreaReport {
 
 /// Card counts by status over the units of `regiment` in `season`.
 pub async fn area_cards(conn: &mut DbConn, regiment: i64, season: i32) -> AppResult<AreaCards> {
-    let rows: Vec<(String, i64)> = db_run!(conn: {
-        trace_cards::table
-            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
-            .filter(trace_units::regiment_id.eq(regiment))
-            .filter(trace_cards::season.eq(season))
-            .group_by(trace_cards::status)
-            .select((trace_cards::status, diesel::dsl::count_star()))
-            .load(conn)
-            .await?
-    });
+    let rows = store::area_cards_by_status(conn, regiment, season).await?;
     let get = |s: &str| rows.iter().find(|(k, _)| k == s).map(|(_, n)| *n as i32).unwrap_or(0);
     Ok(AreaCards { printed: get("PRINTED"), exported: get("EXPORTED"), processing: get("PROCESSING"), finished: get("FINISHED") })
 }
@@ -406,34 +365,8 @@ async fn lint_links(
     season: i32,
     window: Option<relay::Window>,
 ) -> AppResult<(i64, relay::Fetched<LinkRow>)> {
-    type Traced = (i64, String, Dec, String, String, String, String);
-    macro_rules! filtered {
-        () => {
-            bales::table
-                .inner_join(trace_cards::table.inner_join(tickets::table.inner_join(growers::table)))
-                .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
-                .filter(bales::enterprise_id.eq(enterprise_id))
-                .filter(trace_cards::season.eq(season))
-                .into_boxed()
-        };
-    }
-    macro_rules! selection {
-        () => {
-            (bales::id, bales::barcode, bales::conditioned_kg, trace_cards::card_no, tickets::ticket_no, growers::name, trace_units::name)
-        };
-    }
-    let (total, fetched): (i64, relay::Fetched<Traced>) = db_run!(conn: {
-        match window {
-            Some(w) => {
-                let total = filtered!().count().get_result(conn).await?;
-                (total, relay::page_query!(conn, filtered, bales::id, asc, w, selection!()))
-            }
-            None => {
-                let rows: Vec<Traced> = filtered!().order(bales::id).select(selection!()).load(conn).await?;
-                (rows.len() as i64, relay::Fetched { rows, has_previous_page: false, has_next_page: false })
-            }
-        }
-    });
+    let (total, page) = store::lint_links(conn, enterprise_id, season, window.map(crate::cards::graphql::store_window)).await?;
+    let fetched = crate::cards::graphql::fetched(page);
     let barcodes: Vec<String> = fetched.rows.iter().map(|t| t.1.clone()).collect();
     let insp = super::inspections_by_barcodes(conn, &barcodes).await?;
     let rules = crate::season::rules_for(conn, season).await?;
@@ -488,15 +421,7 @@ fn links_xlsx(season: i32, usage: (i64, i64, i64, i64), links: &[LinkRow]) -> Ap
 }
 
 async fn usage_counts(conn: &mut DbConn, enterprise_id: i64, season: i32) -> AppResult<(i64, i64, i64, i64)> {
-    let rows: Vec<(String, i64)> = db_run!(conn: {
-        trace_cards::table
-            .filter(trace_cards::enterprise_id.eq(enterprise_id))
-            .filter(trace_cards::season.eq(season))
-            .group_by(trace_cards::status)
-            .select((trace_cards::status, diesel::dsl::count_star()))
-            .load(conn)
-            .await?
-    });
+    let rows = cotton_store::cards::count_by_status(conn, enterprise_id, season).await?;
     let get = |s: &str| rows.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
     Ok((get("PRINTED"), get("EXPORTED"), get("PROCESSING"), get("FINISHED")))
 }

@@ -1,14 +1,12 @@
 //! `Ticket`, `uploadTicket`, `growerTickets`.
 
-use crate::graphql::Loader;
+use crate::graphql::{Batch, Loader};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::{TicketPlotsLoader, TicketRow, TicketUpload};
+use super::{TicketPlots, TicketRow, TicketUpload};
 use crate::cards::graphql::TraceCard;
-use crate::cards::{CardByTicketLoader, CardRow};
-use crate::db::prelude::*;
-use crate::db::schema::{tickets, trace_cards};
+use crate::cards::{CardRow, CardsByTicket};
 use crate::error::AppError;
 use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, parse_id};
@@ -43,7 +41,7 @@ pub async fn unit_of_plots(ctx: &Context<'_>, plot_ids: &[i64]) -> Result<Option
 
 impl Ticket {
     async fn plot_ids(&self, ctx: &Context<'_>) -> Result<Vec<i64>> {
-        Ok(ctx.data_unchecked::<Loader<TicketPlotsLoader>>().load_one(self.0.id).await?.unwrap_or_default())
+        Ok(ctx.data_unchecked::<Batch<TicketPlots>>().load_one(self.0.id).await?.unwrap_or_default())
     }
 }
 
@@ -112,7 +110,7 @@ impl Ticket {
         self.0.late
     }
     async fn card(&self, ctx: &Context<'_>) -> Result<Option<TraceCard>> {
-        Ok(ctx.data_unchecked::<Loader<CardByTicketLoader>>().load_one(self.0.id).await?.map(TraceCard))
+        Ok(ctx.data_unchecked::<Batch<CardsByTicket>>().load_one(self.0.id).await?.map(TraceCard))
     }
 }
 
@@ -135,19 +133,7 @@ impl TicketQuery {
         let mut conn = ctx.state().db.read().await?;
         let grower = super::find_grower_by_id_number(&mut conn, &id_number).await?;
         let gid = grower.id;
-        let rows: Vec<TicketRow> = db_run!(conn: {
-            tickets::table
-                .filter(tickets::enterprise_id.eq(enterprise_id))
-                .filter(tickets::grower_id.eq(gid))
-                .filter(tickets::season.eq(season))
-                .filter(diesel::dsl::not(diesel::dsl::exists(
-                    trace_cards::table.filter(trace_cards::ticket_id.eq(tickets::id)),
-                )))
-                .order(tickets::weighed_at)
-                .select(TicketRow::as_select())
-                .load(conn)
-                .await?
-        });
+        let rows = cotton_store::tickets::uncarded_of_grower(&mut conn, enterprise_id, gid, season).await?;
         Ok(GrowerTickets { grower: Grower(grower), tickets: rows.into_iter().map(Ticket).collect() })
     }
 }
@@ -180,6 +166,6 @@ impl TicketMutation {
 
 /// A carded ticket's unit is the card's (fixed at printing).
 async fn card_unit(ticket: &TicketRow, ctx: &Context<'_>) -> Result<Option<i64>> {
-    let card: Option<CardRow> = ctx.data_unchecked::<Loader<CardByTicketLoader>>().load_one(ticket.id).await?;
+    let card: Option<CardRow> = ctx.data_unchecked::<Batch<CardsByTicket>>().load_one(ticket.id).await?;
     Ok(card.map(|c| c.unit_id))
 }

@@ -3,7 +3,7 @@
 
 pub mod graphql;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use cotton_domain::identity::validate_id_number;
@@ -12,15 +12,15 @@ use cotton_domain::weights;
 use rust_decimal::Decimal;
 
 use crate::auth::Principal;
-use crate::db::prelude::*;
-use crate::db::schema::{ticket_plots, tickets, trace_cards};
-use crate::db::{DbConn, DbPool, Dec};
+use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventTopic, StageEvent};
+use crate::events::{Event, EventTopic};
 use crate::rosters::GrowerRow;
 use crate::state::AppState;
+use crate::tx::{Tx, retry_contended};
+use cotton_store::tickets as store;
 
-pub use cotton_store::tickets::{TicketRow, NewTicket};
+pub use cotton_store::tickets::{NewTicket, TicketPlots, TicketRow, TicketsById};
 
 /// What an upload carries. Optional weights left out keep their earlier value.
 #[derive(Debug, Clone)]
@@ -78,33 +78,17 @@ fn check_weights(gross: Decimal, tare: Option<Decimal>, moisture: Option<Decimal
 
 pub async fn find_grower_by_id_number(conn: &mut DbConn, id_number: &str) -> AppResult<GrowerRow> {
     let id_number = validate_id_number(id_number)?;
-    let row: Option<GrowerRow> = db_run!(conn: {
-        crate::db::schema::growers::table
-            .filter(crate::db::schema::growers::id_number.eq(&id_number))
-            .select(GrowerRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    });
-    row.ok_or_else(|| AppError::NotFound("该身份证号的种植者不在任何连队名册中".into()))
+    store::find_grower_by_id_number(conn, &id_number)
+        .await?
+        .ok_or_else(|| AppError::NotFound("该身份证号的种植者不在任何连队名册中".into()))
 }
 
 pub async fn plot_ids_of(conn: &mut DbConn, ticket_id: i64) -> AppResult<Vec<i64>> {
-    Ok(db_run!(conn: {
-        ticket_plots::table
-            .filter(ticket_plots::ticket_id.eq(ticket_id))
-            .order(ticket_plots::plot_id)
-            .select(ticket_plots::plot_id)
-            .load(conn)
-            .await?
-    }))
+    Ok(store::plot_ids_of(conn, ticket_id).await?)
 }
 
 pub async fn require(conn: &mut DbConn, id: i64) -> AppResult<TicketRow> {
-    let row: Option<TicketRow> = db_run!(conn: {
-        tickets::table.find(id).select(TicketRow::as_select()).first(conn).await.optional()?
-    });
-    row.ok_or_else(|| AppError::NotFound(format!("磅单不存在（编号 {id}）")))
+    store::find(conn, id).await?.ok_or_else(|| AppError::NotFound(format!("磅单不存在（编号 {id}）")))
 }
 
 pub fn enterprise_of(me: &Principal) -> AppResult<i64> {
@@ -120,6 +104,13 @@ pub fn enterprise_of(me: &Principal) -> AppResult<i64> {
 /// it may never change the grower, the gross weight or the weighing time
 /// (CONFLICT). Lateness is judged once, on the first upload.
 pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppResult<TicketRow> {
+    let up = &up;
+    retry_contended(|| upload_once(state, me, up)).await
+}
+
+/// One attempt of [`upload`]: `Contended` when a concurrent first upload of the
+/// same ticket won the race (the next attempt is then a resend).
+async fn upload_once(state: &AppState, me: &Principal, up: &TicketUpload) -> AppResult<TicketRow> {
     let enterprise_id = enterprise_of(me)?;
     let ticket_no = validate_ticket_no(&up.ticket_no)?;
     let season = cotton_domain::season::validate_season(up.season)?;
@@ -184,21 +175,11 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
         updated_at: now.naive_utc(),
     };
     let mut conn = state.db.write().await?;
-    if let Some(row) = insert_first(&mut conn, first, &plot_ids, &event).await? {
-        state.bus.committed(event);
+    if let Some(row) = insert_first(state, &mut conn, &first, &plot_ids, event.clone()).await? {
         return Ok(row);
     }
 
-    let existing: Option<TicketRow> = db_run!(conn: {
-        tickets::table
-            .filter(tickets::enterprise_id.eq(enterprise_id))
-            .filter(tickets::season.eq(season))
-            .filter(tickets::ticket_no.eq(&ticket_no))
-            .select(TicketRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-    });
+    let existing = store::find_by_no(&mut conn, enterprise_id, season, &ticket_no).await?;
     // Optional fields not sent keep what an earlier upload gave.
     let keep = |new: Option<Decimal>, old: Option<Dec>| new.or(old.map(|d| d.0));
     let tare = keep(up.tare_kg, existing.as_ref().and_then(|t| t.tare_kg));
@@ -223,10 +204,7 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
         if unchanged {
             return Ok(old.clone());
         }
-        let carded: i64 = db_run!(conn: {
-            trace_cards::table.filter(trace_cards::ticket_id.eq(old.id)).count().get_result(conn).await?
-        });
-        if carded > 0 {
+        if store::card_count(&mut conn, old.id).await? > 0 {
             return Err(AppError::TicketCarded(format!("磅单 {ticket_no} 已打印追溯卡，不能再修改")));
         }
     }
@@ -235,63 +213,44 @@ pub async fn upload(state: &AppState, me: &Principal, up: TicketUpload) -> AppRe
     let late = existing.as_ref().map(|t| t.late).unwrap_or(uploaded_at > weighed_at + window);
     let weighed_at = existing.as_ref().map(|t| t.weighed_at).unwrap_or(weighed_at);
     let existing_id = existing.as_ref().map(|t| t.id);
-    let values = (
-        tickets::enterprise_id.eq(enterprise_id),
-        tickets::ticket_no.eq(ticket_no.clone()),
-        tickets::season.eq(season),
-        tickets::grower_id.eq(grower.id),
-        tickets::gross_kg.eq(Dec(up.gross_kg)),
-        tickets::tare_kg.eq(tare.map(Dec)),
-        tickets::moisture_pct.eq(moisture.map(Dec)),
-        tickets::trash_pct.eq(trash.map(Dec)),
-        tickets::lint_yield_pct.eq(lint_yield.map(Dec)),
-        tickets::module_count.eq(module_count),
-        tickets::weighed_at.eq(weighed_at),
-        tickets::uploaded_at.eq(uploaded_at),
-        tickets::late.eq(late),
-        tickets::updated_at.eq(now.naive_utc()),
-    );
-    let result: AppResult<TicketRow> = db_run!(conn: {
-        conn.transaction(async |conn| {
-            let row: TicketRow = match existing_id {
-                None => diesel::insert_into(tickets::table)
-                    .values(values)
-                    .returning(TicketRow::as_returning())
-                    .get_result(conn)
-                    .await?,
-                Some(id) => {
-                    // Only a ticket without a card may change (checked again here, in the transaction).
-                    let n: i64 = trace_cards::table.filter(trace_cards::ticket_id.eq(id)).count().get_result(conn).await?;
-                    if n > 0 {
-                        return Err(AppError::TicketCarded(format!("磅单 {ticket_no} 已打印追溯卡，不能再修改")));
-                    }
-                    diesel::delete(ticket_plots::table.filter(ticket_plots::ticket_id.eq(id))).execute(conn).await?;
-                    diesel::update(tickets::table.find(id))
-                        .set(values)
-                        .returning(TicketRow::as_returning())
-                        .get_result(conn)
-                        .await?
-                }
-            };
-            for p in &plot_ids {
-                diesel::insert_into(ticket_plots::table)
-                    .values((ticket_plots::ticket_id.eq(row.id), ticket_plots::plot_id.eq(*p)))
-                    .execute(conn)
-                    .await?;
-            }
-            conn.stage_event(&event).await?;
-            Ok::<_, AppError>(row)
-        })
-        .await
-    });
-    let row = match result {
-        Ok(row) => row,
-        // A concurrent first upload of the same ticket won: this one is a resend.
-        Err(e) if e.is_unique_violation() => return Box::pin(upload(state, me, up)).await,
-        Err(e) => return Err(e),
+    let values = NewTicket {
+        enterprise_id,
+        ticket_no: ticket_no.clone(),
+        season,
+        grower_id: grower.id,
+        gross_kg: Dec(up.gross_kg),
+        tare_kg: tare.map(Dec),
+        moisture_pct: moisture.map(Dec),
+        trash_pct: trash.map(Dec),
+        lint_yield_pct: lint_yield.map(Dec),
+        module_count,
+        weighed_at,
+        uploaded_at,
+        late,
+        updated_at: now.naive_utc(),
     };
-    state.bus.committed(event);
-    Ok(row)
+    let mut tx = Tx::begin(state, &mut conn).await?;
+    let outcome = async {
+        let row: TicketRow = match existing_id {
+            None => store::insert(tx.conn(), &values).await?,
+            Some(id) => {
+                // Only a ticket without a card may change (checked again here, in the transaction).
+                if store::card_count(tx.conn(), id).await? > 0 {
+                    return Err(AppError::TicketCarded(format!("磅单 {ticket_no} 已打印追溯卡，不能再修改")));
+                }
+                store::delete_plots(tx.conn(), id).await?;
+                store::update(tx.conn(), id, &values).await?
+            }
+        };
+        store::insert_plots_each(tx.conn(), row.id, &plot_ids).await?;
+        tx.emit(event).await?;
+        Ok(row)
+    }
+    .await;
+    tx.finish(outcome).await.map_err(|e| {
+        // A concurrent first upload of the same ticket won: the next attempt is a resend.
+        if e.is_unique_violation() { AppError::Contended(format!("磅单 {ticket_no} 正在被同时上传，请稍后重试")) } else { e }
+    })
 }
 
 /// A resend names the same grower, gross weight and weighing time as the first
@@ -326,129 +285,23 @@ struct Lookup {
 }
 
 async fn lookup(conn: &mut DbConn, id_number: &str, plot_ids: &[i64], season: i32) -> AppResult<Lookup> {
-    use crate::db::schema::{growers, orgs, plots, season_rules};
-    use crate::season::SeasonRulesRow;
     let id_number = validate_id_number(id_number)?;
-    let ids = plot_ids.to_vec();
-    let (grower, plots, rules) = match conn {
-        // Three independent queries pipelined on one connection: one round trip.
-        DbConn::Postgres(c) => {
-            use diesel_async::RunQueryDsl;
-            let c: &crate::db::PgConn = c;
-            let g = growers::table
-                .inner_join(orgs::table.on(orgs::id.eq(growers::company_id)))
-                .filter(growers::id_number.eq(&id_number))
-                .select((GrowerRow::as_select(), orgs::regiment_id))
-                .first::<(GrowerRow, Option<i64>)>(&mut &*c);
-            let p = plots::table.filter(plots::id.eq_any(&ids)).select(crate::rosters::PlotRow::as_select()).load(&mut &*c);
-            let r = season_rules::table.find(season).select(SeasonRulesRow::as_select()).first::<SeasonRulesRow>(&mut &*c);
-            let (g, p, r) = futures_util::join!(g, p, r);
-            (g.optional()?, p?, r.optional()?)
-        }
-        DbConn::Sqlite(c) => {
-            use diesel_async::RunQueryDsl;
-            let c: &mut crate::db::SqliteConn = c;
-            let g = growers::table
-                .inner_join(orgs::table.on(orgs::id.eq(growers::company_id)))
-                .filter(growers::id_number.eq(&id_number))
-                .select((GrowerRow::as_select(), orgs::regiment_id))
-                .first::<(GrowerRow, Option<i64>)>(c)
-                .await
-                .optional()?;
-            let p = plots::table.filter(plots::id.eq_any(&ids)).select(crate::rosters::PlotRow::as_select()).load(c).await?;
-            let r = season_rules::table.find(season).select(SeasonRulesRow::as_select()).first::<SeasonRulesRow>(c).await.optional()?;
-            (g, p, r)
-        }
-    };
-    Ok(Lookup { grower, plots, rules: crate::season::rules_or_defaults(rules, season) })
+    let found = store::upload_lookup(conn, &id_number, plot_ids, season).await?;
+    Ok(Lookup { grower: found.grower, plots: found.plots, rules: crate::season::rules_or_defaults(found.rules, season) })
 }
 
 /// Inserts a ticket never uploaded before, its plots and its event in one
 /// transaction; `None` (and nothing written) when the ticket already exists.
-async fn insert_first(conn: &mut DbConn, ticket: NewTicket, plot_ids: &[i64], event: &Event) -> AppResult<Option<TicketRow>> {
-    conn.begin().await?;
-    let written = insert_first_in_tx(conn, &ticket, plot_ids, event).await;
-    conn.finish(written).await
-}
-
-async fn insert_first_in_tx(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64], event: &Event) -> AppResult<Option<TicketRow>> {
-    let row: Option<TicketRow> = db_run!(conn: {
-        diesel::insert_into(tickets::table)
-            .values(ticket)
-            .on_conflict((tickets::enterprise_id, tickets::season, tickets::ticket_no))
-            .do_nothing()
-            .returning(TicketRow::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?
-    });
-    let Some(row) = row else { return Ok(None) };
-    let plot_rows: Vec<_> = plot_ids.iter().map(|p| (ticket_plots::ticket_id.eq(row.id), ticket_plots::plot_id.eq(*p))).collect();
-    match conn {
-        DbConn::Postgres(c) => {
-            // The plots and the event pipelined: one round trip.
-            use diesel_async::RunQueryDsl;
-            let c: &crate::db::PgConn = c;
-            let plots = diesel::insert_into(ticket_plots::table).values(plot_rows).execute(&mut &*c);
-            let notify = crate::events::pg_notify(event).execute(&mut &*c);
-            let (p, n) = futures_util::join!(plots, notify);
-            p?;
-            n?;
-        }
-        DbConn::Sqlite(c) => {
-            use diesel_async::RunQueryDsl;
-            let c: &mut crate::db::SqliteConn = c;
-            for values in plot_rows {
-                diesel::insert_into(ticket_plots::table).values(values).execute(c).await?;
-            }
-        }
+///
+/// The event's `pg_notify` is pipelined with the plots by the store (one round
+/// trip, docs/decisions.md "uploadTicket"), so it is staged there rather than by
+/// [`Tx::emit`], and published here once the transaction committed.
+async fn insert_first(state: &AppState, conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64], event: Event) -> AppResult<Option<TicketRow>> {
+    let mut tx = Tx::begin(state, conn).await?;
+    let written = store::insert_first(tx.conn(), ticket, plot_ids, crate::events::payload(&event)).await.map_err(AppError::from);
+    let row = tx.finish(written).await?;
+    if row.is_some() {
+        state.bus.committed(event);
     }
-    Ok(Some(row))
-}
-
-pub struct TicketLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<i64> for TicketLoader {
-    type Value = TicketRow;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, TicketRow>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        let keys = keys.to_vec();
-        let rows: Vec<TicketRow> = db_run!(conn: {
-            tickets::table.filter(tickets::id.eq_any(&keys)).select(TicketRow::as_select()).load(conn).await.map_err(AppError::from)?
-        });
-        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
-    }
-}
-
-/// The plots of each ticket.
-pub struct TicketPlotsLoader {
-    pub db: DbPool,
-}
-
-impl async_graphql::dataloader::Loader<i64> for TicketPlotsLoader {
-    type Value = Vec<i64>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<i64>>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        let keys = keys.to_vec();
-        let rows: Vec<(i64, i64)> = db_run!(conn: {
-            ticket_plots::table
-                .filter(ticket_plots::ticket_id.eq_any(&keys))
-                .order((ticket_plots::ticket_id, ticket_plots::plot_id))
-                .select((ticket_plots::ticket_id, ticket_plots::plot_id))
-                .load(conn)
-                .await
-                .map_err(AppError::from)?
-        });
-        let mut out: HashMap<i64, Vec<i64>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (t, p) in rows {
-            out.entry(t).or_default().push(p);
-        }
-        Ok(out)
-    }
+    Ok(row)
 }

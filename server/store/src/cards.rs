@@ -44,3 +44,312 @@ impl CardRow {
         self.finished_by.as_deref().and_then(cotton_domain::line::FinishKind::parse)
     }
 }
+
+use std::collections::HashMap;
+
+use crate::batch::BatchLookup;
+use crate::units::UnitRow;
+use crate::{DbConn, StoreResult};
+
+/// A page window of a Relay connection over one id column (the API's
+/// `relay::Window`): rows strictly between `after` and `before`, the first
+/// `limit`, or the last `limit` when `backward`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageWindow {
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub limit: i64,
+    pub backward: bool,
+}
+
+/// The rows of a window in the list's order, and whether rows of the filtered
+/// list lie before and after them (the API's `relay::Fetched`).
+#[derive(Debug)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub has_previous_page: bool,
+    pub has_next_page: bool,
+}
+
+impl<T> Page<T> {
+    /// From `limit + 1` rows fetched in the direction of travel (reversed when
+    /// backward): the extra row says a further page exists that way; the other
+    /// way, `beyond_start` says rows precede the window's start.
+    pub fn new(mut rows: Vec<T>, w: &PageWindow, beyond_start: bool) -> Self {
+        let more = rows.len() as i64 > w.limit;
+        rows.truncate(w.limit as usize);
+        if w.backward {
+            rows.reverse();
+            Page { rows, has_previous_page: more, has_next_page: beyond_start }
+        } else {
+            Page { rows, has_previous_page: beyond_start, has_next_page: more }
+        }
+    }
+}
+
+/// Loads a window of a filtered query inside `db_run!`:
+/// `page_query!(conn, filtered, print_records::id, desc, window, PrintRecordRow::as_select())`
+/// where `filtered!()` builds the boxed, filtered query (no order, no limit).
+/// Evaluates to `Page<row>`. (The statements of the API's `relay::page_query!`.)
+macro_rules! page_query {
+    ($conn:ident, $filtered:ident, $id:expr, asc, $w:expr, $select:expr) => {
+        $crate::cards::page_query!(@go $conn, $filtered, $id, $w, $select, gt, lt, le, ge, asc, desc)
+    };
+    ($conn:ident, $filtered:ident, $id:expr, desc, $w:expr, $select:expr) => {
+        $crate::cards::page_query!(@go $conn, $filtered, $id, $w, $select, lt, gt, ge, le, desc, asc)
+    };
+    (@go $conn:ident, $filtered:ident, $id:expr, $w:expr, $select:expr,
+     $past_after:ident, $short_of_before:ident, $upto_after:ident, $from_before:ident, $fwd:ident, $bwd:ident) => {{
+        let w: $crate::cards::PageWindow = $w;
+        let mut q = $filtered!().limit(w.limit + 1).select($select);
+        q = if w.backward { q.order($id.$bwd()) } else { q.order($id.$fwd()) };
+        if let Some(a) = w.after {
+            q = q.filter($id.$past_after(a));
+        }
+        if let Some(b) = w.before {
+            q = q.filter($id.$short_of_before(b));
+        }
+        let rows = q.load($conn).await?;
+        let beyond_start = match (w.backward, w.after, w.before) {
+            (false, Some(a), _) => {
+                $filtered!().filter($id.$upto_after(a)).select($id).first::<i64>($conn).await.optional()?.is_some()
+            }
+            (true, _, Some(b)) => {
+                $filtered!().filter($id.$from_before(b)).select($id).first::<i64>($conn).await.optional()?.is_some()
+            }
+            _ => false,
+        };
+        let mut fetched = $crate::cards::Page::new(rows, &w, beyond_start);
+        if !w.backward && !fetched.has_next_page {
+            if let Some(b) = w.before {
+                fetched.has_next_page =
+                    $filtered!().filter($id.$from_before(b)).select($id).first::<i64>($conn).await.optional()?.is_some();
+            }
+        }
+        if w.backward && !fetched.has_previous_page {
+            if let Some(a) = w.after {
+                fetched.has_previous_page =
+                    $filtered!().filter($id.$upto_after(a)).select($id).first::<i64>($conn).await.optional()?.is_some();
+            }
+        }
+        fetched
+    }};
+}
+pub(crate) use page_query;
+
+/// A card as printing inserts it (its number a placeholder until the row id is known).
+pub struct NewCard<'a> {
+    pub card_no: String,
+    pub season: i32,
+    pub ticket_id: i64,
+    pub unit_id: i64,
+    pub enterprise_id: i64,
+    pub module_type: &'a str,
+    pub module_count: i32,
+    pub target_lint_kg: Dec,
+    pub processed_lint_kg: Dec,
+    pub processable_bales: i32,
+    pub status: &'a str,
+    pub printed_by: i64,
+    pub printed_at: NaiveDateTime,
+}
+
+pub struct NewPrintRecord<'a> {
+    pub card_id: i64,
+    pub copies: i32,
+    pub reprint: bool,
+    pub printer: &'a str,
+    pub by_account: i64,
+    pub at: NaiveDateTime,
+}
+
+pub async fn find_by_card_no(conn: &mut DbConn, canonical: &str) -> StoreResult<Option<CardRow>> {
+    Ok(db_run!(conn: {
+        trace_cards::table.filter(trace_cards::card_no.eq(canonical)).select(CardRow::as_select()).first(conn).await.optional()?
+    }))
+}
+
+/// [`find_by_card_no`] with the card's unit, in one statement.
+pub async fn find_by_card_no_with_unit(conn: &mut DbConn, canonical: &str) -> StoreResult<Option<(CardRow, UnitRow)>> {
+    Ok(db_run!(conn: {
+        trace_cards::table
+            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
+            .filter(trace_cards::card_no.eq(canonical))
+            .select((CardRow::as_select(), UnitRow::as_select()))
+            .first(conn)
+            .await
+            .optional()?
+    }))
+}
+
+/// The number of the card printed for a ticket, if any.
+pub async fn card_no_of_ticket(conn: &mut DbConn, ticket_id: i64) -> StoreResult<Option<String>> {
+    Ok(db_run!(conn: {
+        trace_cards::table.filter(trace_cards::ticket_id.eq(ticket_id)).select(trace_cards::card_no).first(conn).await.optional()?
+    }))
+}
+
+/// Inserts a printed card; answers its id.
+pub async fn insert(conn: &mut DbConn, new: &NewCard<'_>) -> StoreResult<i64> {
+    let values = (
+        trace_cards::card_no.eq(new.card_no.clone()),
+        trace_cards::season.eq(new.season),
+        trace_cards::ticket_id.eq(new.ticket_id),
+        trace_cards::unit_id.eq(new.unit_id),
+        trace_cards::enterprise_id.eq(new.enterprise_id),
+        trace_cards::module_type.eq(new.module_type.to_string()),
+        trace_cards::module_count.eq(new.module_count),
+        trace_cards::target_lint_kg.eq(new.target_lint_kg),
+        trace_cards::processed_lint_kg.eq(new.processed_lint_kg),
+        trace_cards::processable_bales.eq(new.processable_bales),
+        trace_cards::status.eq(new.status),
+        trace_cards::printed_by.eq(new.printed_by),
+        trace_cards::printed_at.eq(new.printed_at),
+    );
+    Ok(db_run!(conn: {
+        diesel::insert_into(trace_cards::table).values(values).returning(trace_cards::id).get_result(conn).await?
+    }))
+}
+
+/// Gives card `id` its number.
+pub async fn set_card_no(conn: &mut DbConn, id: i64, card_no: &str) -> StoreResult<CardRow> {
+    Ok(db_run!(conn: {
+        diesel::update(trace_cards::table.find(id))
+            .set(trace_cards::card_no.eq(card_no))
+            .returning(CardRow::as_returning())
+            .get_result(conn)
+            .await?
+    }))
+}
+
+pub async fn insert_print_record(conn: &mut DbConn, new: &NewPrintRecord<'_>) -> StoreResult<PrintRecordRow> {
+    Ok(db_run!(conn: {
+        diesel::insert_into(print_records::table)
+            .values((
+                print_records::card_id.eq(new.card_id),
+                print_records::copies.eq(new.copies),
+                print_records::reprint.eq(new.reprint),
+                print_records::printer.eq(new.printer),
+                print_records::by_account.eq(new.by_account),
+                print_records::at.eq(new.at),
+            ))
+            .returning(PrintRecordRow::as_returning())
+            .get_result(conn)
+            .await?
+    }))
+}
+
+/// (plot id, unit id) of those plots that lie in a unit now (live membership).
+pub async fn live_unit_holders(conn: &mut DbConn, plot_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(db_run!(conn: {
+        unit_plots::table
+            .filter(unit_plots::plot_id.eq_any(plot_ids))
+            .filter(unit_plots::released_at.is_null())
+            .select((unit_plots::plot_id, unit_plots::unit_id))
+            .load(conn)
+            .await?
+    }))
+}
+
+/// The printer model of the card's latest print.
+pub async fn last_printer(conn: &mut DbConn, card_id: i64) -> StoreResult<Option<String>> {
+    Ok(db_run!(conn: {
+        print_records::table
+            .filter(print_records::card_id.eq(card_id))
+            .order(print_records::id.desc())
+            .select(print_records::printer)
+            .first(conn)
+            .await
+            .optional()?
+    }))
+}
+
+/// The filters of an enterprise's print records (each `None` filters nothing;
+/// numbers already canonical).
+pub struct PrintRecordFilter {
+    pub enterprise_id: i64,
+    pub season: Option<i32>,
+    pub card_no: Option<String>,
+    pub grower_id_number: Option<String>,
+    pub ticket_no: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// The count of all filtered print records and the window's page of them, newest first.
+pub async fn print_records_page(conn: &mut DbConn, f: &PrintRecordFilter, window: PageWindow) -> StoreResult<(i64, Page<PrintRecordRow>)> {
+    macro_rules! filtered {
+        () => {{
+            let mut q = print_records::table
+                .inner_join(trace_cards::table.inner_join(tickets::table.inner_join(growers::table)))
+                .filter(trace_cards::enterprise_id.eq(f.enterprise_id))
+                .into_boxed();
+            if let Some(s) = f.season {
+                q = q.filter(trace_cards::season.eq(s));
+            }
+            if let Some(c) = &f.card_no {
+                q = q.filter(trace_cards::card_no.eq(c.clone()));
+            }
+            if let Some(i) = &f.grower_id_number {
+                q = q.filter(growers::id_number.eq(i.clone()));
+            }
+            if let Some(t) = &f.ticket_no {
+                q = q.filter(tickets::ticket_no.eq(t.clone()));
+            }
+            if let Some(from) = f.from {
+                q = q.filter(print_records::at.ge(from));
+            }
+            if let Some(to) = f.to {
+                q = q.filter(print_records::at.le(to));
+            }
+            q
+        }};
+    }
+    Ok(db_run!(conn: {
+        let total = filtered!().count().get_result(conn).await?;
+        (total, page_query!(conn, filtered, print_records::id, desc, window, PrintRecordRow::as_select()))
+    }))
+}
+
+/// An enterprise's cards of a season counted by status.
+pub async fn count_by_status(conn: &mut DbConn, enterprise_id: i64, season: i32) -> StoreResult<Vec<(String, i64)>> {
+    Ok(db_run!(conn: {
+        trace_cards::table
+            .filter(trace_cards::enterprise_id.eq(enterprise_id))
+            .filter(trace_cards::season.eq(season))
+            .group_by(trace_cards::status)
+            .select((trace_cards::status, diesel::dsl::count_star()))
+            .load(conn)
+            .await?
+    }))
+}
+
+/// Cards by ticket id (a ticket's card).
+pub struct CardsByTicket;
+
+impl BatchLookup for CardsByTicket {
+    type Key = i64;
+    type Value = CardRow;
+
+    async fn lookup(conn: &mut DbConn, keys: &[i64]) -> StoreResult<HashMap<i64, CardRow>> {
+        let rows: Vec<CardRow> = db_run!(conn: {
+            trace_cards::table.filter(trace_cards::ticket_id.eq_any(keys)).select(CardRow::as_select()).load(conn).await?
+        });
+        Ok(rows.into_iter().map(|c| (c.ticket_id, c)).collect())
+    }
+}
+
+/// Cards by id.
+pub struct CardsById;
+
+impl BatchLookup for CardsById {
+    type Key = i64;
+    type Value = CardRow;
+
+    async fn lookup(conn: &mut DbConn, keys: &[i64]) -> StoreResult<HashMap<i64, CardRow>> {
+        let rows: Vec<CardRow> = db_run!(conn: {
+            trace_cards::table.filter(trace_cards::id.eq_any(keys)).select(CardRow::as_select()).load(conn).await?
+        });
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
