@@ -92,6 +92,9 @@ fn loader<T: async_graphql::dataloader::Loader<K>, K: Send + Sync + std::hash::H
 /// Adds a fresh set of loaders to a request's (or a connection's) data.
 pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(batch::<crate::orgs::OrgsById>(db));
+    data.insert(batch::<crate::processing::CardsByNo>(db));
+    data.insert(batch::<crate::processing::BalesByCard>(db));
+    data.insert(batch::<crate::lines::LinesById>(db));
     let db = || db.clone();
     data.insert(loader(crate::rosters::GrowerLoader { db: db() }));
     data.insert(loader(crate::rosters::GrowerPlotsLoader { db: db() }));
@@ -105,9 +108,6 @@ pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(loader(crate::tickets::TicketPlotsLoader { db: db() }));
     data.insert(loader(crate::cards::CardByTicketLoader { db: db() }));
     data.insert(loader(crate::cards::CardLoader { db: db() }));
-    data.insert(loader(crate::processing::graphql::CardByNoLoader { db: db() }));
-    data.insert(loader(crate::processing::graphql::BalesByCardLoader { db: db() }));
-    data.insert(loader(crate::lines::LineLoader { db: db() }));
     data.insert(loader(crate::quality::InspectionLoader { db: db() }));
     data.insert(loader(crate::quality::SeasonRulesLoader { db: db() }));
 }

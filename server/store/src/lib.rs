@@ -41,6 +41,7 @@ pub mod metrics;
 pub mod orgs;
 pub mod processing;
 pub mod quality;
+pub mod relay;
 pub mod rosters;
 pub mod season;
 pub mod tickets;
