@@ -145,12 +145,6 @@ impl From<StoreError> for AppError {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
-
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {

@@ -1,8 +1,6 @@
 //! Cotton Trace server (棉花质量追溯平台): GraphQL over poem, SQLite or PostgreSQL.
 
-// The store: `db_run!`, pools, schema and queries (the only crate that knows diesel).
-#[macro_use]
-pub extern crate cotton_store;
+// The store: pools, schema and queries (the only crate that knows diesel).
 pub use cotton_store as db;
 pub use cotton_store::audit;
 

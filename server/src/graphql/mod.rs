@@ -106,10 +106,9 @@ pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
     data.insert(batch::<crate::cards::CardsById>(db));
     data.insert(batch::<crate::quality::InspectionsByBarcode>(db));
     data.insert(batch::<crate::quality::SeasonRulesBySeason>(db));
-    let db = || db.clone();
-    data.insert(loader(crate::processing::graphql::CardByNoLoader { db: db() }));
-    data.insert(loader(crate::processing::graphql::BalesByCardLoader { db: db() }));
-    data.insert(loader(crate::lines::LineLoader { db: db() }));
+    data.insert(batch::<crate::processing::CardsByNo>(db));
+    data.insert(batch::<crate::processing::BalesByCard>(db));
+    data.insert(batch::<crate::lines::LinesById>(db));
 }
 
 pub type CottonSchema = Schema<Query, Mutation, crate::subscriptions::Subscription>;

@@ -8,8 +8,6 @@ use cotton_domain::processing::CollectorModel as Model;
 use cotton_plugin_host::signing;
 
 use super::LineRow;
-use crate::db::prelude::*;
-use crate::db::schema::production_lines;
 use crate::error::AppError;
 use crate::graphql::{CtxExt, parse_id};
 
@@ -96,14 +94,7 @@ impl LineQuery {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
         let mut conn = ctx.state().db.read().await?;
-        let rows: Vec<LineRow> = db_run!(conn: {
-            production_lines::table
-                .filter(production_lines::enterprise_id.eq(enterprise_id))
-                .order(production_lines::id)
-                .select(LineRow::as_select())
-                .load(conn)
-                .await?
-        });
+        let rows: Vec<LineRow> = cotton_store::lines::list_for_enterprise(&mut conn, enterprise_id).await.map_err(AppError::from)?;
         Ok(rows.into_iter().map(ProductionLine).collect())
     }
 

@@ -2,22 +2,16 @@
 //! `endCurrentCard`, `reprocessCard` (online VI lines), `uploadProcessingFile`
 //! (IV/V files), `setVerificationAccount`; the `Bale` and `LineState` types.
 
-use std::collections::HashMap;
-
-use async_graphql::dataloader::Loader as LoaderTrait;
-use crate::graphql::Loader;
+use crate::graphql::{Batch, Loader};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use cotton_domain::line::{LineState as DomainLineState, ScanOutcome as DomainOutcome};
 use cotton_domain::orgs::Role;
 use cotton_domain::processing::ProcessingEvent;
 
-use super::{BaleRow, Outcome};
+use super::{BaleRow, CardsByNo, Outcome};
 use crate::cards::CardRow;
 use crate::cards::graphql::TraceCard;
-use crate::db::prelude::*;
-use crate::db::schema::{bales, line_states, trace_cards, trace_units};
-use crate::db::DbPool;
 use crate::error::AppError;
 use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, parse_id};
@@ -80,7 +74,7 @@ impl Bale {
     }
     /// The production line that pressed it.
     async fn line(&self, ctx: &Context<'_>) -> Result<Option<crate::lines::graphql::ProductionLine>> {
-        Ok(ctx.data_unchecked::<Loader<crate::lines::LineLoader>>().load_one(self.0.line_id).await?.map(crate::lines::graphql::ProductionLine))
+        Ok(ctx.data_unchecked::<Batch<crate::lines::LinesById>>().load_one(self.0.line_id).await?.map(crate::lines::graphql::ProductionLine))
     }
     async fn card(&self, ctx: &Context<'_>) -> Result<Option<TraceCard>> {
         let Some(id) = self.0.card_id else { return Ok(None) };
@@ -130,7 +124,7 @@ impl LineState {
     /// The queue; the head is being processed.
     async fn queue(&self, ctx: &Context<'_>) -> Result<Vec<QueuedCard>> {
         let nos: Vec<(i64, String)> = self.state.queue.iter().map(|q| (self.enterprise_id, q.card_no.clone())).collect();
-        let cards = ctx.data_unchecked::<Loader<CardByNoLoader>>().load_many(nos.iter().cloned()).await?;
+        let cards = ctx.data_unchecked::<Batch<CardsByNo>>().load_many(nos.iter().cloned()).await?;
         Ok(self
             .state
             .queue
@@ -154,61 +148,13 @@ pub fn line_state(state: DomainLineState, enterprise_id: i64) -> LineState {
     LineState { state, enterprise_id }
 }
 
-/// Cards by (enterprise, number), for the line queues.
-pub struct CardByNoLoader {
-    pub db: DbPool,
-}
-
-impl LoaderTrait<(i64, String)> for CardByNoLoader {
-    type Value = CardRow;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[(i64, String)]) -> Result<HashMap<(i64, String), CardRow>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        let nos: Vec<String> = keys.iter().map(|k| k.1.clone()).collect();
-        let rows: Vec<CardRow> = db_run!(conn: {
-            trace_cards::table.filter(trace_cards::card_no.eq_any(&nos)).select(CardRow::as_select()).load(conn).await.map_err(AppError::from)?
-        });
-        Ok(rows.into_iter().map(|c| ((c.enterprise_id, c.card_no.clone()), c)).collect())
-    }
-}
-
-/// The bales of each card, in press order.
-pub struct BalesByCardLoader {
-    pub db: DbPool,
-}
-
-impl LoaderTrait<i64> for BalesByCardLoader {
-    type Value = Vec<BaleRow>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<BaleRow>>, Self::Error> {
-        let mut conn = self.db.read().await?;
-        let keys = keys.to_vec();
-        let rows: Vec<BaleRow> = db_run!(conn: {
-            bales::table
-                .filter(bales::card_id.eq_any(&keys))
-                .order((bales::line_id, bales::seq))
-                .select(BaleRow::as_select())
-                .load(conn)
-                .await
-                .map_err(AppError::from)?
-        });
-        let mut out: HashMap<i64, Vec<BaleRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for b in rows {
-            if let Some(card) = b.card_id {
-                out.entry(card).or_default().push(b);
-            }
-        }
-        Ok(out)
-    }
-}
+/// The bales of each card, in press order: the store's batched lookup, under
+/// the name the cards' API loads it by (`Loader<BalesByCardLoader>`).
+pub type BalesByCardLoader = crate::graphql::StoreLoader<super::BalesByCard>;
 
 pub async fn stored_line_state(ctx: &Context<'_>, line_id: i64, enterprise_id: i64) -> Result<LineState> {
     let mut conn = ctx.state().db.read().await?;
-    let json: Option<String> = db_run!(conn: {
-        line_states::table.find(line_id).select(line_states::state).first(conn).await.optional()?
-    });
+    let json = cotton_store::processing::line_state_json(&mut conn, line_id).await.map_err(AppError::from)?;
     let state = match json {
         Some(j) => serde_json::from_str(&j).map_err(AppError::internal)?,
         None => DomainLineState::default(),
@@ -248,24 +194,14 @@ impl ProcessingQuery {
         let barcode = barcode.trim().to_string();
         cotton_domain::processing::validate_barcode(&barcode)?;
         let mut conn = ctx.state().db.read().await?;
-        let row: Option<BaleRow> = db_run!(conn: {
-            bales::table.filter(bales::barcode.eq(&barcode)).select(BaleRow::as_select()).first(conn).await.optional()?
-        });
+        let row: Option<BaleRow> = cotton_store::processing::find_bale_by_barcode(&mut conn, &barcode).await.map_err(AppError::from)?;
         let Some(row) = row else { return Ok(None) };
         let allowed = match me.role {
             Role::PlatformAdmin => true,
             Role::Enterprise => me.org_id == Some(row.enterprise_id),
             Role::Regiment => match row.card_id {
                 Some(card_id) => {
-                    let regiment: Option<i64> = db_run!(conn: {
-                        trace_cards::table
-                            .inner_join(trace_units::table.on(trace_units::id.eq(trace_cards::unit_id)))
-                            .filter(trace_cards::id.eq(card_id))
-                            .select(trace_units::regiment_id)
-                            .first(conn)
-                            .await
-                            .optional()?
-                    });
+                    let regiment = cotton_store::processing::card_regiment(&mut conn, card_id).await.map_err(AppError::from)?;
                     regiment.is_some() && regiment == me.regiment_id
                 }
                 // An untraced bale belongs to no unit, so to no regiment.
@@ -348,7 +284,7 @@ impl ProcessingMutation {
         let Outcome::Bale { bale, finished } = outcome else { return Err(AppError::internal("bale without outcome").into()) };
         let finished_card = match finished {
             Some(no) => ctx
-                .data_unchecked::<Loader<CardByNoLoader>>()
+                .data_unchecked::<Batch<CardsByNo>>()
                 .load_one((line.enterprise_id, no))
                 .await?
                 .map(TraceCard),

@@ -21,19 +21,15 @@ use rust_decimal::Decimal;
 
 use crate::auth::Principal;
 use crate::cards::CardRow;
-use crate::db::prelude::*;
-use crate::db::schema::{bales, enterprise_verifiers, line_records, line_states, trace_cards, trace_units};
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventTopic, StageEvent};
+use crate::events::{Event, EventTopic};
 use crate::lines::LineRow;
 use crate::state::AppState;
+use crate::tx::{Tx, retry_contended};
+use cotton_store::processing::{self as store, INSERT_CHUNK};
 
-pub use cotton_store::processing::{BaleRow, NewBale, NewLineRecord};
-
-/// Rows per multi-row INSERT: 11 bound values a bale, well under SQLite's
-/// 32,766 and PostgreSQL's 65,535 parameters.
-const INSERT_CHUNK: usize = 1000;
+pub use cotton_store::processing::{BaleRow, BalesByCard, CardsByNo, NewBale, NewLineRecord};
 
 /// Writes held back until [`Work::save`] (upload files): one multi-row INSERT
 /// per chunk instead of two statements per record, and the file's barcodes
@@ -75,45 +71,23 @@ pub enum Outcome {
     Nothing,
 }
 
-/// Raised inside a transaction when another request changed the line first.
-const RETRY: &str = "line-state-version-conflict";
+/// What a line operation reports when another request on the same line won the
+/// race (it moved the line on, or took the same sequence number or barcode first):
+/// the unit of work runs again on the fresh state, and this is the CONFLICT
+/// message if it keeps losing.
+const LINE_BUSY: &str = "生产线正忙，请稍后重试";
 
 async fn load_cards(conn: &mut DbConn, enterprise_id: i64, card_nos: &[String]) -> AppResult<Vec<CardRow>> {
-    let nos = card_nos.to_vec();
-    Ok(db_run!(conn: {
-        trace_cards::table
-            .filter(trace_cards::enterprise_id.eq(enterprise_id))
-            .filter(trace_cards::card_no.eq_any(&nos))
-            .select(CardRow::as_select())
-            .load(conn)
-            .await?
-    }))
+    Ok(store::cards_by_no(conn, enterprise_id, card_nos).await?)
 }
 
 impl Work {
-    async fn load(state: &AppState, conn: &mut DbConn, line: LineRow) -> AppResult<Work> {
+    async fn load(conn: &mut DbConn, line: LineRow) -> AppResult<Work> {
         let now = Utc::now().naive_utc();
         let line_id = line.id;
-        db_run!(conn: {
-            diesel::insert_into(line_states::table)
-                .values((
-                    line_states::line_id.eq(line_id),
-                    line_states::state.eq(serde_json::to_string(&LineState::default()).expect("serialises")),
-                    line_states::version.eq(0i64),
-                    line_states::last_seq.eq(0i64),
-                    line_states::updated_at.eq(now),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-        });
-        let (json, version, last_seq): (String, i64, i64) = db_run!(conn: {
-            line_states::table
-                .find(line_id)
-                .select((line_states::state, line_states::version, line_states::last_seq))
-                .first(conn)
-                .await?
-        });
+        let initial = serde_json::to_string(&LineState::default()).expect("serialises");
+        store::ensure_line_state(conn, line_id, &initial, now).await?;
+        let store::LineStateRow { state: json, version, last_seq } = store::line_state(conn, line_id).await?;
         let line_state: LineState = serde_json::from_str(&json).map_err(AppError::internal)?;
         // Conditioning standards: the season of the card at the head of the queue,
         // else the current season (a cotton season runs from autumn into spring).
@@ -122,14 +96,7 @@ impl Work {
             None => None,
         };
         let season_rules = crate::season::rules_for(conn, head_season.unwrap_or_else(current_season)).await?;
-        let verifier: Option<String> = db_run!(conn: {
-            enterprise_verifiers::table
-                .find(line.enterprise_id)
-                .select(enterprise_verifiers::username)
-                .first(conn)
-                .await
-                .optional()?
-        });
+        let verifier = store::find_verifier_username(conn, line.enterprise_id).await?;
         let mut work = Work {
             cond: Conditioning {
                 standard_moisture_pct: season_rules.standard_moisture_pct,
@@ -151,7 +118,6 @@ impl Work {
         };
         let queued: Vec<String> = work.state.queue.iter().map(|q| q.card_no.clone()).collect();
         work.know(conn, &queued).await?;
-        let _ = state;
         Ok(work)
     }
 
@@ -165,13 +131,7 @@ impl Work {
         let loaded = load_cards(conn, self.line.enterprise_id, &missing).await?;
         let units: Vec<i64> = loaded.iter().map(|c| c.unit_id).filter(|u| !self.regiments.contains_key(u)).collect();
         if !units.is_empty() {
-            let pairs: Vec<(i64, i64)> = db_run!(conn: {
-                trace_units::table
-                    .filter(trace_units::id.eq_any(&units))
-                    .select((trace_units::id, trace_units::regiment_id))
-                    .load(conn)
-                    .await?
-            });
+            let pairs = store::unit_regiments(conn, &units).await?;
             self.regiments.extend(pairs);
         }
         for card in loaded {
@@ -199,13 +159,7 @@ impl Work {
                 _ => {}
             }
         }
-        let mut taken = std::collections::HashSet::new();
-        for chunk in barcodes.chunks(INSERT_CHUNK) {
-            let found: Vec<String> = db_run!(conn: {
-                bales::table.filter(bales::barcode.eq_any(chunk)).select(bales::barcode).load(conn).await?
-            });
-            taken.extend(found);
-        }
+        let taken: std::collections::HashSet<String> = store::taken_barcodes(conn, &barcodes).await?.into_iter().collect();
         let mentioned: Vec<String> = mentioned.into_iter().collect();
         for chunk in mentioned.chunks(INSERT_CHUNK) {
             self.know(conn, chunk).await?;
@@ -240,9 +194,7 @@ impl Work {
         let pressed = if let ProcessingEvent::BalePressed { barcode, .. } = &record.event {
             let exists = match &self.deferred {
                 Some(d) => d.taken.contains(barcode),
-                None => db_run!(conn: {
-                    bales::table.filter(bales::barcode.eq(barcode)).count().get_result::<i64>(conn).await?
-                }) > 0,
+                None => store::count_barcode(conn, barcode).await? > 0,
             };
             if exists {
                 return Err(AppError::Conflict(format!("棉包条码 {barcode} 已经记录过")));
@@ -294,9 +246,7 @@ impl Work {
                         Outcome::BaleDeferred
                     }
                     None => {
-                        let bale: BaleRow = db_run!(conn: {
-                            diesel::insert_into(bales::table).values(&new_bale).returning(BaleRow::as_returning()).get_result(conn).await?
-                        });
+                        let bale = store::insert_bale(conn, &new_bale).await?;
                         Outcome::Bale { bale, finished: o.finished }
                     }
                 }
@@ -325,24 +275,24 @@ impl Work {
         };
         match &mut self.deferred {
             Some(d) => d.records.push(new_record),
-            None => db_run!(conn: {
-                diesel::insert_into(line_records::table).values(&new_record).execute(conn).await?;
-            }),
+            None => store::insert_line_record(conn, &new_record).await?,
         }
         self.last_seq = self.last_seq.max(record.seq as i64);
         Ok(outcome)
     }
 
-    /// Writes the cards, units and line state; fails with [`RETRY`] when another
-    /// request moved the line on meanwhile.
-    async fn save(&mut self, conn: &mut DbConn) -> AppResult<()> {
+    /// Writes the cards, units and line state and emits the events as part of
+    /// `tx`; fails with [`AppError::Contended`] when another request moved the
+    /// line on meanwhile.
+    async fn save(&mut self, tx: &mut Tx<'_>) -> AppResult<()> {
+        let conn = tx.conn();
         if let Some(d) = &mut self.deferred {
-            insert_batches(conn, std::mem::take(&mut d.bales), std::mem::take(&mut d.records)).await?;
+            store::insert_batches(conn, std::mem::take(&mut d.bales), std::mem::take(&mut d.records)).await?;
         }
         for no in std::mem::take(&mut self.dirty) {
             let (Some(card), Some(progress)) = (self.cards.get_mut(&no), self.book.get(&no)) else { continue };
             let queued = self.state.queue.iter().any(|q| q.card_no == no);
-            let finished_by = progress.finished_by.map(|k| k.as_str().to_string());
+            let finished_by = progress.finished_by.map(|k| k.as_str());
             let status = if progress.finished() {
                 "FINISHED"
             } else if progress.processed_kg > Decimal::ZERO || queued {
@@ -353,82 +303,23 @@ impl Work {
             .to_string();
             let id = card.id;
             let processed = Dec(progress.processed_kg);
-            let updated: CardRow = db_run!(conn: {
-                diesel::update(trace_cards::table.find(id))
-                    .set((
-                        trace_cards::processed_lint_kg.eq(processed),
-                        trace_cards::status.eq(&status),
-                        trace_cards::finished_by.eq(&finished_by),
-                    ))
-                    .returning(CardRow::as_returning())
-                    .get_result(conn)
-                    .await?
-            });
-            *card = updated;
+            *card = store::update_card_progress(conn, id, processed, &status, finished_by).await?;
         }
         let units: Vec<i64> = std::mem::take(&mut self.units_processing).into_iter().collect();
         if !units.is_empty() {
-            db_run!(conn: {
-                diesel::update(trace_units::table.filter(trace_units::id.eq_any(&units)))
-                    // quality_rev: the units' bale aggregate changed (quality::AggregateCache).
-                    .set((trace_units::processing.eq(true), trace_units::quality_rev.eq(trace_units::quality_rev + 1)))
-                    .execute(conn)
-                    .await?;
-            });
+            // quality_rev: the units' bale aggregate changed (quality::AggregateCache).
+            store::mark_units_processing(conn, &units).await?;
         }
         let json = serde_json::to_string(&self.state).map_err(AppError::internal)?;
         let (line_id, version, last_seq) = (self.line.id, self.version, self.last_seq);
-        let n = db_run!(conn: {
-            diesel::update(line_states::table.find(line_id).filter(line_states::version.eq(version)))
-                .set((
-                    line_states::state.eq(json),
-                    line_states::version.eq(version + 1),
-                    line_states::last_seq.eq(last_seq),
-                    line_states::updated_at.eq(Utc::now().naive_utc()),
-                ))
-                .execute(conn)
-                .await?
-        });
+        let n = store::save_line_state(conn, line_id, version, &json, last_seq, Utc::now().naive_utc()).await?;
         if n == 0 {
-            return Err(AppError::Internal(RETRY.into()));
+            return Err(AppError::Contended(LINE_BUSY.into()));
         }
         self.version += 1;
-        conn.stage_events(&self.events).await?;
+        tx.emit_all(std::mem::take(&mut self.events)).await?;
         Ok(())
     }
-}
-
-/// Multi-row INSERTs of deferred bales, then their records (the order an online
-/// operation writes them in). diesel-async has no multi-row INSERT for SQLite, so
-/// there it runs on the wrapped synchronous connection, whose diesel has one.
-async fn insert_batches(conn: &mut DbConn, new_bales: Vec<NewBale>, records: Vec<NewLineRecord>) -> AppResult<()> {
-    match conn {
-        DbConn::Sqlite(c) => {
-            let c: &mut crate::db::SqliteConn = c;
-            c.spawn_blocking(move |c| {
-                use diesel::RunQueryDsl;
-                for chunk in new_bales.chunks(INSERT_CHUNK) {
-                    diesel::insert_into(bales::table).values(chunk).execute(c)?;
-                }
-                for chunk in records.chunks(INSERT_CHUNK) {
-                    diesel::insert_into(line_records::table).values(chunk).execute(c)?;
-                }
-                Ok(())
-            })
-            .await?;
-        }
-        DbConn::Postgres(c) => {
-            use diesel_async::RunQueryDsl;
-            let c: &mut crate::db::PgConn = c;
-            for chunk in new_bales.chunks(INSERT_CHUNK) {
-                diesel::insert_into(bales::table).values(chunk).execute(c).await?;
-            }
-            for chunk in records.chunks(INSERT_CHUNK) {
-                diesel::insert_into(line_records::table).values(chunk).execute(c).await?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The cotton season a date falls in: from August on, that year's; before, the last.
@@ -438,46 +329,27 @@ pub fn current_season() -> i32 {
     if now.month() >= 8 { now.year() } else { now.year() - 1 }
 }
 
-fn is_retry(e: &AppError) -> bool {
-    matches!(e, AppError::Internal(m) if m == RETRY)
+/// Ends one attempt's unit of work: a unique violation there means a concurrent
+/// request on this line took the same sequence number (or barcode) first, a race
+/// to run again on the fresh state, where the pre-checks give the precise answer.
+async fn finish_attempt<T>(tx: Tx<'_>, outcome: AppResult<T>) -> AppResult<T> {
+    tx.finish(outcome).await.map_err(|e| if e.is_unique_violation() { AppError::Contended(LINE_BUSY.into()) } else { e })
 }
 
-/// Runs `body` on the line's work in one transaction, retrying when another
-/// request on the same line won the race.
-async fn in_line_tx<T, F>(state: &AppState, line: &LineRow, mut body: F) -> AppResult<(T, LineState)>
-where
-    F: for<'a> FnMut(&'a mut DbConn, &'a mut Work) -> std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<T>> + Send + 'a>>,
-{
-    for _ in 0..8 {
-        let mut conn = state.db.write().await?;
-        conn.begin().await?;
-        let attempt: AppResult<(T, Work)> = async {
-            let mut work = Work::load(state, &mut conn, line.clone()).await?;
-            let value = body(&mut conn, &mut work).await?;
-            work.save(&mut conn).await?;
-            Ok((value, work))
-        }
-        .await;
-        match attempt {
-            Ok((value, work)) => {
-                conn.commit().await?;
-                for e in work.events {
-                    state.bus.committed(e);
-                }
-                return Ok((value, work.state));
-            }
-            Err(e) => {
-                conn.rollback().await?;
-                // A unique violation here means a concurrent request on this line
-                // took the same sequence number (or barcode) first: try again on
-                // the fresh state, where the pre-checks give the precise answer.
-                if !is_retry(&e) && !e.is_unique_violation() {
-                    return Err(e);
-                }
-            }
-        }
+/// One attempt at an online operation: the line's work loaded, the record
+/// applied and saved in one unit of work.
+async fn online_attempt(state: &AppState, line: &LineRow, event: &ProcessingEvent, at: DateTime<Utc>) -> AppResult<(Outcome, LineState)> {
+    let mut conn = state.db.write().await?;
+    let mut tx = Tx::begin(state, &mut conn).await?;
+    let outcome = async {
+        let mut work = Work::load(tx.conn(), line.clone()).await?;
+        let record = ProcessingRecord { seq: (work.last_seq + 1) as u64, at, event: event.clone() };
+        let value = work.apply(tx.conn(), &record, "ONLINE").await?;
+        work.save(&mut tx).await?;
+        Ok((value, work.state))
     }
-    Err(AppError::Conflict("生产线正忙，请稍后重试".into()))
+    .await;
+    finish_attempt(tx, outcome).await
 }
 
 /// An online (VI) line of the caller's enterprise.
@@ -494,15 +366,10 @@ pub async fn online_line(state: &AppState, me: &Principal, line_id: i64) -> AppR
 }
 
 /// Applies one online operation as the line's next record.
+/// A concurrent request on the same line makes it run again on the fresh state.
 pub async fn run_online(state: &AppState, line: &LineRow, event: ProcessingEvent, at: DateTime<Utc>) -> AppResult<(Outcome, LineState)> {
-    in_line_tx(state, line, move |conn, work| {
-        let event = event.clone();
-        Box::pin(async move {
-            let record = ProcessingRecord { seq: (work.last_seq + 1) as u64, at, event };
-            work.apply(conn, &record, "ONLINE").await
-        })
-    })
-    .await
+    let event = &event;
+    retry_contended(|| online_attempt(state, line, event, at)).await
 }
 
 /// Normalises typed card numbers; a wrong check digit is CARD_CHECKSUM.
@@ -512,14 +379,7 @@ pub fn normalize_all(card_nos: &[String]) -> AppResult<Vec<String>> {
 
 pub async fn check_verifier(state: &AppState, enterprise_id: i64, username: &str, password: &str) -> AppResult<String> {
     let mut conn = state.db.read().await?;
-    let row: Option<(String, String)> = db_run!(conn: {
-        enterprise_verifiers::table
-            .find(enterprise_id)
-            .select((enterprise_verifiers::username, enterprise_verifiers::password_hash))
-            .first(conn)
-            .await
-            .optional()?
-    });
+    let row = store::find_verifier(&mut conn, enterprise_id).await?;
     let Some((name, hash)) = row else {
         return Err(AppError::Validation("本企业尚未设置校验账号，请先设置".into()));
     };
@@ -536,38 +396,14 @@ pub async fn set_verifier(state: &AppState, me: &Principal, username: &str, pass
     let hash = crate::auth::hash_password(password.to_string()).await?;
     let now = Utc::now().naive_utc();
     let mut conn = state.db.write().await?;
-    db_run!(conn: {
-        diesel::insert_into(enterprise_verifiers::table)
-            .values((
-                enterprise_verifiers::enterprise_id.eq(enterprise_id),
-                enterprise_verifiers::username.eq(&username),
-                enterprise_verifiers::password_hash.eq(&hash),
-                enterprise_verifiers::updated_at.eq(now),
-            ))
-            .on_conflict(enterprise_verifiers::enterprise_id)
-            .do_update()
-            .set((
-                enterprise_verifiers::username.eq(&username),
-                enterprise_verifiers::password_hash.eq(&hash),
-                enterprise_verifiers::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-    });
+    store::upsert_verifier(&mut conn, enterprise_id, &username, &hash, now).await?;
     Ok(())
 }
 
 /// The enterprise's verification account as export files carry it: the name and
 /// the Argon2id hash (never the password), for offline checks on IV/V devices.
 pub async fn verifier_credential(conn: &mut DbConn, enterprise_id: i64) -> AppResult<Option<(String, String)>> {
-    Ok(db_run!(conn: {
-        enterprise_verifiers::table
-            .find(enterprise_id)
-            .select((enterprise_verifiers::username, enterprise_verifiers::password_hash))
-            .first(conn)
-            .await
-            .optional()?
-    }))
+    Ok(store::find_verifier(conn, enterprise_id).await?)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -600,30 +436,37 @@ pub async fn upload_file(state: &AppState, me: &Principal, line_id: i64, bytes: 
     }
     let mut records = upload.records;
     records.sort_by_key(|r| r.seq);
-    let (summary, _) = in_line_tx(state, &line, move |conn, work| {
-        let records = records.clone();
-        Box::pin(async move {
-            let mut summary = UploadSummary::default();
-            work.defer(conn, &records).await?;
-            for record in &records {
-                if (record.seq as i64) <= work.last_seq {
-                    summary.duplicates += 1;
-                    continue;
-                }
-                match work.apply(conn, record, "FILE").await {
-                    Ok(_) => summary.accepted += 1,
-                    Err(e @ (AppError::Database(_) | AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
-                    Err(e) => {
-                        summary.rejected += 1;
-                        summary.errors.push(format!("第{}条记录（{}）：{}", record.seq, record.event.type_name(), e.message()));
-                        // A refused record still counts as seen: a re-upload skips it.
-                        work.last_seq = work.last_seq.max(record.seq as i64);
-                    }
+    let records = &records;
+    retry_contended(|| upload_attempt(state, &line, records)).await
+}
+
+/// One attempt at applying an upload file's records in one unit of work.
+async fn upload_attempt(state: &AppState, line: &LineRow, records: &[ProcessingRecord]) -> AppResult<UploadSummary> {
+    let mut conn = state.db.write().await?;
+    let mut tx = Tx::begin(state, &mut conn).await?;
+    let outcome = async {
+        let mut work = Work::load(tx.conn(), line.clone()).await?;
+        let mut summary = UploadSummary::default();
+        work.defer(tx.conn(), records).await?;
+        for record in records {
+            if (record.seq as i64) <= work.last_seq {
+                summary.duplicates += 1;
+                continue;
+            }
+            match work.apply(tx.conn(), record, "FILE").await {
+                Ok(_) => summary.accepted += 1,
+                Err(e @ (AppError::Database(_) | AppError::Internal(_) | AppError::Unavailable(_))) => return Err(e),
+                Err(e) => {
+                    summary.rejected += 1;
+                    summary.errors.push(format!("第{}条记录（{}）：{}", record.seq, record.event.type_name(), e.message()));
+                    // A refused record still counts as seen: a re-upload skips it.
+                    work.last_seq = work.last_seq.max(record.seq as i64);
                 }
             }
-            Ok(summary)
-        })
-    })
-    .await?;
-    Ok(summary)
+        }
+        work.save(&mut tx).await?;
+        Ok(summary)
+    }
+    .await;
+    finish_attempt(tx, outcome).await
 }

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::page_query;
 use crate::prelude::*;
 use crate::schema::*;
 use crate::Dec;
@@ -51,91 +52,8 @@ use crate::batch::BatchLookup;
 use crate::units::UnitRow;
 use crate::{DbConn, StoreResult};
 
-/// A page window of a Relay connection over one id column (the API's
-/// `relay::Window`): rows strictly between `after` and `before`, the first
-/// `limit`, or the last `limit` when `backward`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageWindow {
-    pub after: Option<i64>,
-    pub before: Option<i64>,
-    pub limit: i64,
-    pub backward: bool,
-}
+pub use crate::page::{Fetched as Page, Window as PageWindow};
 
-/// The rows of a window in the list's order, and whether rows of the filtered
-/// list lie before and after them (the API's `relay::Fetched`).
-#[derive(Debug)]
-pub struct Page<T> {
-    pub rows: Vec<T>,
-    pub has_previous_page: bool,
-    pub has_next_page: bool,
-}
-
-impl<T> Page<T> {
-    /// From `limit + 1` rows fetched in the direction of travel (reversed when
-    /// backward): the extra row says a further page exists that way; the other
-    /// way, `beyond_start` says rows precede the window's start.
-    pub fn new(mut rows: Vec<T>, w: &PageWindow, beyond_start: bool) -> Self {
-        let more = rows.len() as i64 > w.limit;
-        rows.truncate(w.limit as usize);
-        if w.backward {
-            rows.reverse();
-            Page { rows, has_previous_page: more, has_next_page: beyond_start }
-        } else {
-            Page { rows, has_previous_page: beyond_start, has_next_page: more }
-        }
-    }
-}
-
-/// Loads a window of a filtered query inside `db_run!`:
-/// `page_query!(conn, filtered, print_records::id, desc, window, PrintRecordRow::as_select())`
-/// where `filtered!()` builds the boxed, filtered query (no order, no limit).
-/// Evaluates to `Page<row>`. (The statements of the API's `relay::page_query!`.)
-macro_rules! page_query {
-    ($conn:ident, $filtered:ident, $id:expr, asc, $w:expr, $select:expr) => {
-        $crate::cards::page_query!(@go $conn, $filtered, $id, $w, $select, gt, lt, le, ge, asc, desc)
-    };
-    ($conn:ident, $filtered:ident, $id:expr, desc, $w:expr, $select:expr) => {
-        $crate::cards::page_query!(@go $conn, $filtered, $id, $w, $select, lt, gt, ge, le, desc, asc)
-    };
-    (@go $conn:ident, $filtered:ident, $id:expr, $w:expr, $select:expr,
-     $past_after:ident, $short_of_before:ident, $upto_after:ident, $from_before:ident, $fwd:ident, $bwd:ident) => {{
-        let w: $crate::cards::PageWindow = $w;
-        let mut q = $filtered!().limit(w.limit + 1).select($select);
-        q = if w.backward { q.order($id.$bwd()) } else { q.order($id.$fwd()) };
-        if let Some(a) = w.after {
-            q = q.filter($id.$past_after(a));
-        }
-        if let Some(b) = w.before {
-            q = q.filter($id.$short_of_before(b));
-        }
-        let rows = q.load($conn).await?;
-        let beyond_start = match (w.backward, w.after, w.before) {
-            (false, Some(a), _) => {
-                $filtered!().filter($id.$upto_after(a)).select($id).first::<i64>($conn).await.optional()?.is_some()
-            }
-            (true, _, Some(b)) => {
-                $filtered!().filter($id.$from_before(b)).select($id).first::<i64>($conn).await.optional()?.is_some()
-            }
-            _ => false,
-        };
-        let mut fetched = $crate::cards::Page::new(rows, &w, beyond_start);
-        if !w.backward && !fetched.has_next_page {
-            if let Some(b) = w.before {
-                fetched.has_next_page =
-                    $filtered!().filter($id.$from_before(b)).select($id).first::<i64>($conn).await.optional()?.is_some();
-            }
-        }
-        if w.backward && !fetched.has_previous_page {
-            if let Some(a) = w.after {
-                fetched.has_previous_page =
-                    $filtered!().filter($id.$upto_after(a)).select($id).first::<i64>($conn).await.optional()?.is_some();
-            }
-        }
-        fetched
-    }};
-}
-pub(crate) use page_query;
 
 /// A card as printing inserts it (its number a placeholder until the row id is known).
 pub struct NewCard<'a> {

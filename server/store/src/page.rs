@@ -1,10 +1,11 @@
-//! One page of a list ordered by a unique id column (the store's half of the
-//! API's Relay connections, `server/src/graphql/relay.rs`): [`page_query!`]
-//! loads a window of a filtered query and tells whether rows lie before and
-//! after it in the whole filtered list.
+//! Relay connection paging over a unique id column: the page window a request
+//! asks for ([`Window`]), what a window query fetched ([`Fetched`]) and
+//! [`page_query!`](crate::page_query), which loads a window of a filtered query.
+//! The API builds windows from the Relay arguments and cursors from the ids.
 
-/// The rows strictly between `after` and `before` (ids, in the list's order),
-/// the first `limit` of them, or the last `limit` when `backward`.
+/// One request's page window: the rows strictly between `after` and `before`
+/// (in the list's order), the first `limit` of them, or the last `limit` when
+/// `backward` (`last` given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub after: Option<i64>,
@@ -13,8 +14,8 @@ pub struct Window {
     pub backward: bool,
 }
 
-/// What [`page_query!`] fetched: the page's rows in the list's order and whether
-/// rows of the filtered list lie before and after them.
+/// What [`page_query!`](crate::page_query) fetched: the page's rows in the
+/// list's order and whether rows of the filtered list lie before and after them.
 #[derive(Debug)]
 pub struct Fetched<T> {
     pub rows: Vec<T>,
@@ -38,6 +39,10 @@ impl<T> Fetched<T> {
     }
 }
 
+/// What [`page_query!`](crate::page_query) expands to, so that callers need not name diesel.
+#[doc(hidden)]
+pub use ::diesel as __diesel;
+
 /// Loads a window of a filtered query inside `db_run!`:
 /// `page_query!(conn, filtered, trace_units::id, asc, window, UnitRow::as_select())`
 /// where `filtered!()` builds the boxed, filtered query (no order, no limit) and
@@ -55,7 +60,8 @@ macro_rules! page_query {
     // `from_before` find rows outside it; `fwd`/`bwd` are the list's order and its reverse.
     (@go $conn:ident, $filtered:ident, $id:expr, $w:expr, $select:expr,
      $past_after:ident, $short_of_before:ident, $upto_after:ident, $from_before:ident, $fwd:ident, $bwd:ident) => {{
-        use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+        #[allow(unused_imports)]
+        use $crate::page::__diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
         let w: $crate::page::Window = $w;
         let mut q = $filtered!().limit(w.limit + 1).select($select);
         q = if w.backward { q.order($id.$bwd()) } else { q.order($id.$fwd()) };

@@ -37,7 +37,8 @@ impl InspectionRow {
 use std::collections::HashMap;
 
 use crate::batch::BatchLookup;
-use crate::cards::{Page, PageWindow, page_query};
+use crate::cards::{Page, PageWindow};
+use crate::page_query;
 use crate::season::SeasonRulesRow;
 use crate::units::UnitRow;
 use crate::{DbConn, StoreResult};
