@@ -119,7 +119,7 @@ impl AccountQuery {
     /// The signed-in account.
     async fn me(&self, ctx: &Context<'_>) -> Result<Account> {
         let me = ctx.principal()?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let row = super::find(&mut conn, me.account_id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("账号不存在，请重新登录".into()))?;
@@ -149,7 +149,7 @@ impl AccountMutation {
         }
         let state = ctx.state();
         rules::validate_password(&new_password)?;
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         let account = super::find(&mut conn, me.account_id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("账号不存在，请重新登录".into()))?;
@@ -184,7 +184,7 @@ impl AccountMutation {
         let username = rules::validate_username(&username)?;
         rules::validate_password(&password)?;
         let state = ctx.state();
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         let org = crate::orgs::require(&mut conn, org_id).await?;
         if me.role == Role::Regiment && (role != Role::Company || org.kind() != OrgKind::Company || org.parent_id != me.org_id) {
             return Err(AppError::Forbidden("团级单位只能为本团下属连队创建账号".into()).into());

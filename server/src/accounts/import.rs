@@ -75,7 +75,7 @@ impl ImportMutation {
         let (_, bytes) = files::read_upload(ctx, &file)?;
         let rows = files::read_xlsx(bytes, &COMPANY_ACCOUNTS_HEADER)?;
         let state = ctx.state();
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         let mut report = ImportReport::default();
         for row in &rows {
             match import_row(state, &mut conn, row).await {

@@ -118,7 +118,7 @@ impl RegistrationMutation {
         let name = rules::validate_name(&name, "姓名")?;
         rules::validate_password(&password)?;
         let org_id = parse_id(&org_id, "所属团场或连队")?;
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         let org = crate::orgs::require(&mut conn, org_id).await?;
         if !matches!(org.kind(), OrgKind::Regiment | OrgKind::Company) {
             return Err(AppError::Validation("组团发起人须选择所属团场或连队".into()).into());
@@ -164,7 +164,7 @@ impl RegistrationMutation {
         rules::validate_password(&password)?;
         let regiment_id = parse_id(&regiment_id, "所属团场")?;
         let username = rules::enterprise_username(&code);
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         let regiment = crate::orgs::require(&mut conn, regiment_id).await?;
         if regiment.kind() != OrgKind::Regiment {
             return Err(AppError::Validation("加工企业须选择所属团场".into()).into());

@@ -236,7 +236,7 @@ async fn can_view(ctx: &Context<'_>, card: &CardRow) -> Result<bool> {
             me.regiment_id == Some(unit.0.regiment_id)
         }
         Role::Grower => {
-            let mut conn = ctx.state().db.read().await?;
+            let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
             let ticket = crate::tickets::require(&mut conn, card.ticket_id).await?;
             let grower = crate::rosters::growers_by_ids(&mut conn, &[ticket.grower_id]).await?.pop();
             grower.is_some_and(|g| g.phone.is_some() && g.phone == me.phone)
@@ -266,7 +266,7 @@ impl CardQuery {
         // The card with its unit in one statement when the unit is asked for (or
         // needed to check a regiment's access); the unit then primes the loader.
         let with_unit = me.role == Role::Regiment || ctx.look_ahead().field("traceUnit").exists();
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let found = if with_unit {
             super::find_by_card_no_with_unit(&mut conn, &card_no).await?.map(|(c, u)| (c, Some(u)))
         } else {
@@ -328,9 +328,9 @@ impl CardQuery {
             .map(crate::tickets::validate_ticket_no)
             .transpose()?;
         let (from, to) = (from.map(|f| f.naive_utc()), to.map(|t| t.naive_utc()));
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let filter = cotton_store::cards::PrintRecordFilter { enterprise_id, season, card_no, grower_id_number: id_number, ticket_no, from, to };
-        let (total, page) = cotton_store::cards::print_records_page(&mut conn, &filter, store_window(window)).await?;
+        let (total, page) = cotton_store::cards::print_records_page(&mut conn, &filter, store_window(window)).await.map_err(crate::error::AppError::from)?;
         let fetched = fetched(page);
         let (edges, page_info) = relay::page(fetched, |r| r.id);
         Ok(PrintRecordConnection {
@@ -344,8 +344,8 @@ impl CardQuery {
     async fn card_usage(&self, ctx: &Context<'_>, season: i32) -> Result<CardUsage> {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
-        let mut conn = ctx.state().db.read().await?;
-        let counts = cotton_store::cards::count_by_status(&mut conn, enterprise_id, season).await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
+        let counts = cotton_store::cards::count_by_status(&mut conn, enterprise_id, season).await.map_err(crate::error::AppError::from)?;
         let mut usage = CardUsage::default();
         for (status, n) in counts {
             let n = n as i32;

@@ -93,7 +93,7 @@ impl LineQuery {
     async fn production_lines(&self, ctx: &Context<'_>) -> Result<Vec<ProductionLine>> {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let rows: Vec<LineRow> = cotton_store::lines::list_for_enterprise(&mut conn, enterprise_id).await.map_err(AppError::from)?;
         Ok(rows.into_iter().map(ProductionLine).collect())
     }
@@ -101,7 +101,7 @@ impl LineQuery {
     /// The platform's public key (base64 Ed25519): collectors verify export files with it.
     async fn platform_public_key(&self, ctx: &Context<'_>) -> Result<String> {
         ctx.principal()?;
-        let mut conn = ctx.state().db.write().await?;
+        let mut conn = ctx.state().db.write().await.map_err(crate::error::AppError::from)?;
         let key = super::platform_key(&mut conn).await?;
         Ok(signing::verifying_key_to_base64(&key.verifying_key()))
     }

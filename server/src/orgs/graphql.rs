@@ -80,7 +80,7 @@ impl OrgQuery {
     /// The organisation tree. Public: registration forms need the regiments and companies.
     async fn orgs(&self, ctx: &Context<'_>, kind: Option<GqlOrgKind>, parent_id: Option<ID>) -> Result<Vec<Org>> {
         let parent = parent_id.as_ref().map(|p| parse_id(p, "上级机构")).transpose()?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         Ok(super::list(&mut conn, kind.map(Into::into), parent).await?.into_iter().map(Org).collect())
     }
 }
@@ -119,7 +119,7 @@ impl OrgMutation {
         let code = rules::validate_org_code(&code)?;
         let name = rules::validate_name(&name, "机构名称")?;
 
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         let parent = match parent_id {
             Some(id) => Some(super::require(&mut conn, id).await?),
             None => None,

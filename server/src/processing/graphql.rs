@@ -153,7 +153,7 @@ pub fn line_state(state: DomainLineState, enterprise_id: i64) -> LineState {
 pub type BalesByCardLoader = crate::graphql::StoreLoader<super::BalesByCard>;
 
 pub async fn stored_line_state(ctx: &Context<'_>, line_id: i64, enterprise_id: i64) -> Result<LineState> {
-    let mut conn = ctx.state().db.read().await?;
+    let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
     let json = cotton_store::processing::line_state_json(&mut conn, line_id).await.map_err(AppError::from)?;
     let state = match json {
         Some(j) => serde_json::from_str(&j).map_err(AppError::internal)?,
@@ -193,7 +193,7 @@ impl ProcessingQuery {
         }
         let barcode = barcode.trim().to_string();
         cotton_domain::processing::validate_barcode(&barcode)?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let row: Option<BaleRow> = cotton_store::processing::find_bale_by_barcode(&mut conn, &barcode).await.map_err(AppError::from)?;
         let Some(row) = row else { return Ok(None) };
         let allowed = match me.role {
@@ -219,7 +219,7 @@ impl ProcessingQuery {
         let me = ctx.principal()?;
         let line_id = parse_id(&line_id, "生产线")?;
         let line = {
-            let mut conn = ctx.state().db.read().await?;
+            let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
             crate::lines::require_own_line(&mut conn, me, line_id).await?
         };
         stored_line_state(ctx, line.id, line.enterprise_id).await

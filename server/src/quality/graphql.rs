@@ -142,7 +142,7 @@ impl QualityQuery {
     async fn premium_allocation(&self, ctx: &Context<'_>, unit_id: ID) -> Result<Allocation> {
         let me = ctx.principal()?;
         let unit_id = parse_id(&unit_id, "追溯单元")?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let unit = crate::units::service::require_unit(&mut conn, unit_id).await?;
         let mine: Option<Vec<i64>> = match me.role {
             Role::PlatformAdmin => None,
@@ -180,7 +180,7 @@ impl QualityMutation {
         }
         let (_, bytes) = crate::files::read_upload(ctx, &file)?;
         let rows = crate::files::read_table(bytes, &super::INSPECTION_HEADER)?;
-        let mut conn = ctx.state().db.write().await?;
+        let mut conn = ctx.state().db.write().await.map_err(crate::error::AppError::from)?;
         Ok(super::import(&mut conn, &rows).await?)
     }
 }
@@ -188,7 +188,7 @@ impl QualityMutation {
 /// The grower's share in each unit holding their plots (for `myResults`).
 /// The premium shares of the roster entries `mine` (the signed-in grower's) in `units`.
 pub async fn grower_shares(ctx: &Context<'_>, mine: &[i64], units: &[crate::units::UnitRow]) -> Result<Vec<PremiumShareOfUnit>> {
-    let mut conn = ctx.state().db.read().await?;
+    let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
     let mut out = Vec::new();
     for unit in units {
         let alloc = super::allocate_unit(&mut conn, Some(&ctx.state().quality), unit.clone()).await?;

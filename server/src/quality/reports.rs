@@ -438,7 +438,7 @@ impl ReportQuery {
     async fn area_report(&self, ctx: &Context<'_>, season: i32, region_id: Option<ID>) -> Result<AreaReport> {
         let me = ctx.principal()?;
         let regiment = report_regiment(me, region_id.as_ref())?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let figures = area_figures(&mut conn, regiment, season).await?;
         let cards = area_cards(&mut conn, regiment, season).await?;
         let totals = area_totals(&figures, cards);
@@ -451,7 +451,7 @@ impl ReportQuery {
     async fn area_report_xlsx(&self, ctx: &Context<'_>, season: i32, region_id: Option<ID>) -> Result<FileOutput> {
         let me = ctx.principal()?;
         let regiment = report_regiment(me, region_id.as_ref())?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let name = crate::orgs::require(&mut conn, regiment).await?.name;
         let figures = area_figures(&mut conn, regiment, season).await?;
         let cards = area_cards(&mut conn, regiment, season).await?;
@@ -476,7 +476,7 @@ impl ReportQuery {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
         let window = relay::window(first, after.as_deref(), last, before.as_deref())?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let (total, fetched) = lint_links(&mut conn, enterprise_id, season, Some(window)).await?;
         let (edges, page_info) = relay::page(fetched, |l| l.id);
         Ok(LintLinkConnection {
@@ -505,7 +505,7 @@ impl ReportQuery {
     async fn enterprise_report_xlsx(&self, ctx: &Context<'_>, season: i32) -> Result<FileOutput> {
         let me = ctx.principal()?;
         let enterprise_id = crate::tickets::enterprise_of(me)?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let usage = usage_counts(&mut conn, enterprise_id, season).await?;
         let (_, links) = lint_links(&mut conn, enterprise_id, season, None).await?;
         let bytes = links_xlsx(season, usage, &links.rows)?;

@@ -149,7 +149,7 @@ impl RosterQuery {
         let company_id = parse_id(&company_id, "连队")?;
         let season = validate_season(season)?;
         let window = relay::window(first, after.as_deref(), last, before.as_deref())?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let company = super::require_company(&mut conn, company_id).await?;
         if !super::can_read_roster(me, &company) {
             return Err(AppError::Forbidden("无权查看该连队名册".into()).into());
@@ -204,7 +204,7 @@ impl RosterMutation {
         let season = validate_season(season)?;
         let state = ctx.state();
         let company = {
-            let mut conn = state.db.read().await?;
+            let mut conn = state.db.read().await.map_err(crate::error::AppError::from)?;
             super::require_company(&mut conn, company_id).await?
         };
         if !super::can_edit_roster(me, &company) {

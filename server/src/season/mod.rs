@@ -115,7 +115,7 @@ impl SeasonQuery {
     async fn season_rules(&self, ctx: &Context<'_>, season: i32) -> Result<GqlSeasonRules> {
         ctx.principal()?;
         let season = validate_season(season)?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         Ok(rules_for(&mut conn, season).await?.into())
     }
 }
@@ -133,7 +133,7 @@ impl SeasonMutation {
         }
         let season = validate_season(season)?;
         let state = ctx.state();
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         let current = rules_for(&mut conn, season).await?;
         let next = current.apply(&input.patch())?;
         let row = SeasonRulesRow::from_rules(&next, me.account_id);

@@ -130,10 +130,10 @@ impl TicketQuery {
     async fn grower_tickets(&self, ctx: &Context<'_>, id_number: String, season: i32) -> Result<GrowerTickets> {
         let me = ctx.principal()?;
         let enterprise_id = super::enterprise_of(me)?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let grower = super::find_grower_by_id_number(&mut conn, &id_number).await?;
         let gid = grower.id;
-        let rows = cotton_store::tickets::uncarded_of_grower(&mut conn, enterprise_id, gid, season).await?;
+        let rows = cotton_store::tickets::uncarded_of_grower(&mut conn, enterprise_id, gid, season).await.map_err(crate::error::AppError::from)?;
         Ok(GrowerTickets { grower: Grower(grower), tickets: rows.into_iter().map(Ticket).collect() })
     }
 }

@@ -326,7 +326,7 @@ impl UnitQuery {
     async fn trace_unit(&self, ctx: &Context<'_>, id: ID) -> Result<Option<TraceUnit>> {
         let me = ctx.principal()?;
         let id = parse_id(&id, "追溯单元")?;
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let row = store::find(&mut conn, id).await.map_err(AppError::from)?;
         let Some(row) = row else { return Ok(None) };
         if !can_view(&mut conn, me, &row).await? {
@@ -359,7 +359,7 @@ impl UnitQuery {
         let status = status.map(|s| UnitStatus::from(s).as_str());
         let kind = kind.map(|k| UnitKind::from(k).as_str());
         let phone = me.phone.clone().unwrap_or_default();
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let scope = match me.role {
             Role::PlatformAdmin => UnitScope::All,
             Role::Regiment => UnitScope::Regiment(me.regiment_id.unwrap_or(-1)),
@@ -388,7 +388,7 @@ impl UnitQuery {
             return Err(AppError::Forbidden("仅种植者可查询本人结果".into()).into());
         }
         let phone = me.phone.clone().unwrap_or_default();
-        let mut conn = ctx.state().db.read().await?;
+        let mut conn = ctx.state().db.read().await.map_err(crate::error::AppError::from)?;
         let rows = store::units_of_phone(&mut conn, &phone, season).await.map_err(AppError::from)?;
         let tickets = store::tickets_of_phone(&mut conn, &phone, season).await.map_err(AppError::from)?;
         // The grower's roster entries: for growerIds and for their premium shares.
@@ -487,7 +487,7 @@ impl UnitMutation {
     async fn grower_login(&self, ctx: &Context<'_>, phone: String, code: String) -> Result<AuthPayload> {
         let state = ctx.state();
         let phone = validate_mobile(&phone)?;
-        let mut conn = state.db.write().await?;
+        let mut conn = state.db.write().await.map_err(crate::error::AppError::from)?;
         if crate::rosters::growers_by_phone(&mut conn, &phone).await?.is_empty() {
             return Err(AppError::NotFound("该手机号未登记在任何连队名册中，请联系连队核实".into()).into());
         }

@@ -5,23 +5,22 @@ use diesel::result::{DatabaseErrorKind, Error};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-#[derive(Debug, thiserror::Error)]
+/// Deliberately not `Display` (nor `std::error::Error`), like the API's
+/// `AppError`: async-graphql turns any `Display` error met by `?` in a resolver
+/// into an error without `extensions.code`, so a store error must go through
+/// the API's conversion, which always sets one.
+#[derive(Debug)]
 pub enum StoreError {
     /// The pool could not hand out a connection, or the database went away
     /// under this one (restarted, network): the caller may retry.
-    #[error("{0}")]
     Unavailable(String),
     /// A unique key refused the row; `constraint` names it where the backend says.
-    #[error("unique violation ({constraint:?})")]
     UniqueViolation { constraint: Option<String> },
     /// A foreign key refused the row (a referenced row is gone, or still referenced).
-    #[error("foreign key violation ({constraint:?})")]
     ForeignKeyViolation { constraint: Option<String> },
     /// PostgreSQL could not serialize this transaction with a concurrent one.
-    #[error("serialization failure")]
     SerializationFailure,
     /// Anything else: a bug or a broken invariant, logged and reported as INTERNAL.
-    #[error("database error: {0}")]
     Query(Error),
 }
 

@@ -70,7 +70,7 @@ pub async fn live(db: &DbPool) -> anyhow::Result<BTreeMap<String, String>> {
         }
         DbPool::Sqlite { .. } => "SELECT 'trigger ' || name AS name, sql AS body FROM sqlite_master WHERE type = 'trigger'".to_string(),
     };
-    let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let mut conn = db.read().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let rows: Vec<Definition> = db_run!(conn: { diesel::sql_query(&sql).load(conn).await })?;
     Ok(rows.into_iter().map(|d| (d.name, hex::encode(Sha256::digest(d.body.as_bytes())))).collect())
 }

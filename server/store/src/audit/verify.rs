@@ -146,7 +146,7 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
     let mut expected = 1i64;
     let mut prev_hash = GENESIS.to_string();
     loop {
-        let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let mut conn = db.read().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let (c0, s0) = cursor;
         let page: Vec<Entry> = db_run!(conn: {
             audit_log::table
@@ -224,7 +224,7 @@ pub async fn verify(db: &DbPool) -> anyhow::Result<Report> {
         let mut after: Option<(i64, Option<i64>)> = None;
         loop {
             let sql = current_rows_sql(db, a, after).await?;
-            let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let mut conn = db.read().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let page: Vec<CurrentRow> = db_run!(conn: { diesel::sql_query(&sql).load(conn).await })?;
             let Some(last) = page.last() else { break };
             after = Some((last.k1, last.k2));
@@ -313,7 +313,7 @@ async fn current_rows_sql(db: &DbPool, a: &Audited, after: Option<(i64, Option<i
         }
         DbPool::Sqlite { .. } => {
             // The triggers list the columns in table order (migration 000006).
-            let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let mut conn = db.read().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let sql = format!("SELECT name FROM pragma_table_info('{}') ORDER BY cid", a.table);
             let cols: Vec<Name> = db_run!(conn: { diesel::sql_query(&sql).load(conn).await })?;
             let parts = cols
@@ -338,7 +338,7 @@ async fn current_rows_sql(db: &DbPool, a: &Audited, after: Option<(i64, Option<i
 
 /// Every audited table has its (enabled) audit triggers, and the log its guards.
 async fn check_triggers(db: &DbPool) -> anyhow::Result<Vec<Problem>> {
-    let mut conn = db.read().await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let mut conn = db.read().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (sql, expected): (&str, Vec<(String, String)>) = match db {
         DbPool::Postgres { .. } => (
             "SELECT c.relname || ':' || t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
