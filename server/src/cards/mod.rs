@@ -145,7 +145,7 @@ pub async fn print(
 /// The unit all of a ticket's plots lie in, which must be APPROVED.
 async fn approved_unit_of_ticket(conn: &mut DbConn, ticket: &crate::tickets::TicketRow) -> AppResult<crate::units::UnitRow> {
     let plot_ids = crate::tickets::plot_ids_of(conn, ticket.id).await?;
-    let holders = store::live_unit_holders(conn, &plot_ids).await?;
+    let holders = cotton_store::rosters::live_units_of_plots(conn, &plot_ids).await?;
     if let Some(free) = plot_ids.iter().find(|p| !holders.iter().any(|(h, _)| h == *p)) {
         let code = crate::rosters::plots_by_ids(conn, &[*free]).await?.pop().map(|p| p.code).unwrap_or_default();
         return Err(AppError::UnitNotApproved(format!("地块 {code} 未加入任何追溯单元，不能打印追溯卡")));

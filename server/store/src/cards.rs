@@ -157,18 +157,6 @@ pub async fn insert_print_record(conn: &mut DbConn, new: &NewPrintRecord<'_>) ->
     }))
 }
 
-/// (plot id, unit id) of those plots that lie in a unit now (live membership).
-pub async fn live_unit_holders(conn: &mut DbConn, plot_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
-    Ok(db_run!(conn: {
-        unit_plots::table
-            .filter(unit_plots::plot_id.eq_any(plot_ids))
-            .filter(unit_plots::released_at.is_null())
-            .select((unit_plots::plot_id, unit_plots::unit_id))
-            .load(conn)
-            .await?
-    }))
-}
-
 /// The printer model of the card's latest print.
 pub async fn last_printer(conn: &mut DbConn, card_id: i64) -> StoreResult<Option<String>> {
     Ok(db_run!(conn: {
