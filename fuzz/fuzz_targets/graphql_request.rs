@@ -36,7 +36,7 @@ fn harness() -> &'static Harness {
             config.sign_in_per_ip = cotton_trace::limits::Rate::parse("0").unwrap();
             config.sms_per_ip = cotton_trace::limits::Rate::parse("0").unwrap();
             let db = cotton_trace::server::open_database(&config).await.unwrap();
-            cotton_trace::accounts::bootstrap_admin(&db, "admin", "Admin12345").await.map_err(|e| e.message()).unwrap();
+            cotton_service::accounts::bootstrap_admin(&db, "admin", "Admin12345").await.map_err(|e| e.message()).unwrap();
             let state = cotton_trace::server::build_state(config, db).await.unwrap();
             let schema = cotton_trace::graphql::build_schema(Some(state.clone()));
             let app = cotton_trace::http::app(state, schema).map_to_response().boxed();

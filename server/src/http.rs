@@ -20,11 +20,11 @@ use poem::web::{Data, Html};
 use poem::{EndpointExt, FromRequest, IntoResponse, Response, Route, get, handler};
 use serde_json::Value;
 
-use crate::auth::{Caller, TokenKeys};
+use cotton_service::auth::{Caller, TokenKeys};
 use crate::config::Config;
 use crate::graphql::CottonSchema;
 use crate::limits::{ClientIp, client_ip};
-use crate::state::AppState;
+use crate::state::ServerState;
 
 /// Request bodies above this are refused (uploads included): from `Content-Length`
 /// before anything is read, and while the body streams when it has none (chunked).
@@ -77,7 +77,7 @@ pub fn refusal(status: StatusCode, code: &str, message: String) -> Response {
 
 /// The client's address: the peer, or `X-Forwarded-For` when the peer is a
 /// trusted proxy (`COTTON_TRUSTED_PROXIES`).
-fn request_ip(req: &poem::Request, state: &AppState) -> Option<ClientIp> {
+fn request_ip(req: &poem::Request, state: &ServerState) -> Option<ClientIp> {
     let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
     let forwarded: Vec<&str> = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
     let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
@@ -137,7 +137,7 @@ async fn graphql_post(
     req: &poem::Request,
     body: poem::Body,
     schema: Data<&CottonSchema>,
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
 ) -> Response {
     // Body limit: a declared length above it is refused before anything is read; a
     // body without one (chunked) is accepted and cut off while it streams.
@@ -276,7 +276,7 @@ impl WsOut {
 async fn graphql_ws(
     req: &poem::Request,
     schema: Data<&CottonSchema>,
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     protocol: GraphQLProtocol,
     websocket: WebSocket,
 ) -> impl IntoResponse {
@@ -322,7 +322,7 @@ fn healthz() -> &'static str {
 }
 
 #[handler]
-async fn readyz(state: Data<&AppState>) -> Response {
+async fn readyz(state: Data<&ServerState>) -> Response {
     // A database that does not answer within 3 s is as good as down (the pool
     // would otherwise wait its whole checkout timeout for a connection).
     let ping = tokio::time::timeout(std::time::Duration::from_secs(3), state.db.ping());
@@ -353,7 +353,7 @@ fn h5_file(req: &poem::Request) -> Response {
     Response::builder().content_type(mime).header(header::CACHE_CONTROL, "no-cache").body(body)
 }
 
-pub fn app(state: AppState, schema: CottonSchema) -> impl poem::Endpoint {
+pub fn app(state: ServerState, schema: CottonSchema) -> impl poem::Endpoint {
     let cors = match std::env::var("COTTON_CORS_ORIGINS").ok().filter(|v| !v.trim().is_empty()) {
         Some(list) => list.split(',').fold(Cors::new(), |c, o| c.allow_origin(o.trim())),
         None => Cors::new(),

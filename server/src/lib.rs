@@ -1,37 +1,16 @@
-//! Cotton Trace server (棉花质量追溯平台): GraphQL over poem, SQLite or PostgreSQL.
+//! Cotton Trace server (棉花质量追溯平台), the API layer: GraphQL over poem
+//! (schema root, resolvers, loaders' wiring), HTTP and WebSocket, the CLI. The
+//! services it calls are `cotton-service`; it never names the store or diesel.
+//! The demo data and the benchmark's generator are `cotton-devtools` (feature
+//! `dev-tools`, on by default).
 
-// The store: pools, schema and queries (the only crate that knows diesel).
-pub use cotton_store as db;
-pub use cotton_store::audit;
-
-pub mod accounts;
-pub mod auth;
-pub mod bench;
-pub mod cards;
 pub mod config;
-pub mod demo;
-pub mod demo_season;
-pub mod error;
-pub mod events;
-pub mod files;
 pub mod graphql;
 pub mod http;
 pub mod input_text;
 pub mod limits;
-pub mod lines;
 pub mod metrics;
-pub mod orgs;
 pub mod plugins;
-pub mod printing;
-pub mod privacy;
-pub mod processing;
-pub mod quality;
-pub mod rosters;
-pub mod season;
 pub mod server;
-pub mod sms;
 pub mod state;
-pub mod subscriptions;
-pub mod tickets;
-pub mod tx;
-pub mod units;
+pub mod upload;

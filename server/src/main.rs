@@ -48,9 +48,10 @@ enum Command {
         command: AuditCommand,
     },
     /// Benchmarks: generate a synthetic season, time the premium allocation
+    #[cfg(feature = "dev-tools")]
     Bench {
         #[command(subcommand)]
-        command: cotton_trace::bench::BenchCommand,
+        command: cotton_devtools::bench::BenchCommand,
     },
     /// Write the GraphQL schema (SDL) exported from the code
     ExportSchema {
@@ -127,7 +128,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Admin { command: AdminCommand::Create { username, password } } => {
             let db = cotton_trace::server::open_database(&config).await?;
-            let outcome = cotton_trace::accounts::bootstrap_admin(&db, &username, &password)
+            let outcome = cotton_service::accounts::bootstrap_admin(&db, &username, &password)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("{outcome}");
@@ -135,7 +136,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Audit { command: AuditCommand::Verify { json } } => {
             let db = cotton_trace::server::open_database(&config).await?;
-            let report = cotton_trace::audit::verify::verify(&db).await?;
+            let report = cotton_service::audit::verify::verify(&db).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -151,10 +152,11 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Audit { command: AuditCommand::Definitions } => {
             let db = cotton_trace::server::open_database(&config).await?;
-            print!("{}", cotton_trace::audit::definitions::lines(&db).await?);
+            print!("{}", cotton_service::audit::definitions::lines(&db).await?);
             Ok(())
         }
-        Command::Bench { command } => cotton_trace::bench::run(config, command).await,
+        #[cfg(feature = "dev-tools")]
+        Command::Bench { command } => cotton_devtools::bench::run(&cotton_trace::server::DevHost(config), command).await,
         Command::ExportSchema { out } => {
             std::fs::write(&out, cotton_trace::graphql::sdl())?;
             println!("wrote {}", out.display());

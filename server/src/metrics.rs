@@ -31,17 +31,16 @@ pub static GRAPHQL_DURATION: LazyLock<Histogram> = LazyLock::new(|| {
     )
 });
 
-pub static EVENTS_PUBLISHED: LazyLock<IntCounter> = LazyLock::new(|| {
-    register(IntCounter::new("cotton_events_published_total", "Live events published").expect("valid metric"))
-});
+/// Counted by the services (`cotton_service::metrics`), registered here.
+pub static EVENTS_PUBLISHED: LazyLock<IntCounter> =
+    LazyLock::new(|| register(cotton_service::metrics::EVENTS_PUBLISHED.clone()));
 
-pub static LOGIN_FAILURES: LazyLock<IntCounter> = LazyLock::new(|| {
-    register(IntCounter::new("cotton_login_failures_total", "Failed sign-in attempts").expect("valid metric"))
-});
+pub static LOGIN_FAILURES: LazyLock<IntCounter> =
+    LazyLock::new(|| register(cotton_service::metrics::LOGIN_FAILURES.clone()));
 
 /// SQL statements sent to the database (what the N+1 test watches); the store counts them.
 pub static DB_QUERIES: LazyLock<IntCounter> =
-    LazyLock::new(|| register(cotton_store::metrics::DB_QUERIES.clone()));
+    LazyLock::new(|| register(cotton_service::db::metrics::DB_QUERIES.clone()));
 
 pub fn render() -> String {
     LazyLock::force(&DB_QUERIES);

@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use crate::auth::TokenKeys;
+use cotton_service::auth::TokenKeys;
 use crate::config::Config;
-use crate::db::{DatabaseUrl, DbPool};
-use crate::events::EventBus;
-use crate::sms::LogSmsSender;
-use crate::state::AppState;
+use cotton_service::db::{DatabaseUrl, DbPool};
+use cotton_service::events::EventBus;
+use cotton_service::sms::LogSmsSender;
+use cotton_service::state::AppState;
+
+use crate::state::ServerState;
 
 pub async fn open_database(config: &Config) -> anyhow::Result<DbPool> {
     let url = DatabaseUrl::parse(config.database_url.as_deref(), &config.data_dir).map_err(anyhow::Error::msg)?;
@@ -15,7 +17,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DbPool> {
     Ok(DbPool::connect(&url).await?)
 }
 
-pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<AppState> {
+pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<ServerState> {
     let bus = match &db {
         DbPool::Sqlite { .. } => EventBus::in_process(),
         DbPool::Postgres { url, .. } => EventBus::postgres(url.clone()),
@@ -32,7 +34,8 @@ pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<AppState>
         refused = plugins.refused().len(),
         "driver plugins"
     );
-    Ok(AppState { db, bus, keys, config: Arc::new(config), sms, plugins, quality: Default::default() })
+    let app = AppState { db, bus, keys, sms, plugins, quality: Default::default() };
+    Ok(ServerState { app, config: Arc::new(config) })
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -41,8 +44,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let demo = config.demo;
     let state = build_state(config, db).await?;
     if demo {
-        let loaded = crate::demo::load(&state).await.map_err(|e| anyhow::anyhow!("{} ({e:?})", e.message()))?;
-        tracing::info!(loaded, "demo data set ready");
+        load_demo(&state).await?;
     }
     let schema = crate::graphql::build_schema(Some(state.clone()));
     use poem::listener::{Acceptor, Listener};
@@ -54,7 +56,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .map(|a| a.to_string())
         .unwrap_or(listen);
     if demo {
-        println!("{}", crate::demo::describe(&addr));
+        describe_demo(&addr);
     }
     tracing::info!(%addr, backend = state.db.backend_name(), "Cotton Trace listening; GraphiQL at http://{addr}/graphql");
     let app = crate::http::app(state, schema);
@@ -62,4 +64,39 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .run_with_graceful_shutdown(app, async { let _ = tokio::signal::ctrl_c().await; }, Some(std::time::Duration::from_secs(5)))
         .await?;
     Ok(())
+}
+
+#[cfg(feature = "dev-tools")]
+async fn load_demo(state: &ServerState) -> anyhow::Result<()> {
+    let loaded = cotton_devtools::demo::load(&state.app).await.map_err(|e| anyhow::anyhow!("{} ({e:?})", e.message()))?;
+    tracing::info!(loaded, "demo data set ready");
+    Ok(())
+}
+
+#[cfg(not(feature = "dev-tools"))]
+async fn load_demo(_: &ServerState) -> anyhow::Result<()> {
+    anyhow::bail!("此程序构建时未包含演示数据（dev-tools 功能），不能使用 --demo")
+}
+
+#[cfg(feature = "dev-tools")]
+fn describe_demo(addr: &str) {
+    println!("{}", cotton_devtools::demo::describe(addr));
+}
+
+#[cfg(not(feature = "dev-tools"))]
+fn describe_demo(_: &str) {}
+
+/// The dev tools' view of this server: its database and state, as `serve` opens them.
+#[cfg(feature = "dev-tools")]
+pub struct DevHost(pub Config);
+
+#[cfg(feature = "dev-tools")]
+#[async_trait::async_trait]
+impl cotton_devtools::Host for DevHost {
+    async fn open_database(&self) -> anyhow::Result<DbPool> {
+        open_database(&self.0).await
+    }
+    async fn build_state(&self, db: DbPool) -> anyhow::Result<AppState> {
+        Ok(build_state(self.0.clone(), db).await?.app)
+    }
 }

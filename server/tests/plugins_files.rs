@@ -15,7 +15,7 @@ use cotton_domain::season::SeasonRules;
 use cotton_domain::weights::{conditioned_weight, processable_bales};
 use cotton_plugin_host::signing::{self, FilePurpose, SigningKey};
 use cotton_plugin_host::{Collector, HostError, PluginRegistry};
-use cotton_trace::error::{AppError, ErrorCode};
+use cotton_service::error::{AppError, ErrorCode};
 use rust_decimal::Decimal;
 
 fn registry() -> PluginRegistry {

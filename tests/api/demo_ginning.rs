@@ -54,7 +54,7 @@ async fn demo_enterprise_can_print_and_export_at_once(backend: Backend) {
     // An uncarded ticket to print: the demo grower's tickets in growerTickets.
     let mut fresh = None;
     for n in 1..=16 {
-        let id = cotton_trace::demo_season::demo_id_number(n);
+        let id = cotton_devtools::demo_season::demo_id_number(n);
         let resp = srv.gql(Some(&qts), &grower_tickets_query(), json!({ "i": id, "s": SEASON })).await;
         let Some(tickets) = resp["data"]["growerTickets"]["tickets"].as_array() else { continue };
         if let Some(t) = tickets.iter().find(|t| t["traceUnit"]["status"] == "APPROVED" && !t["tareKg"].is_null()) {

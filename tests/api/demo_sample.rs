@@ -25,7 +25,7 @@ async fn readme_inspection_sample_imports_on_the_demo(backend: Backend) {
     let (bytes, rows) = sample();
     assert!(!rows.is_empty(), "the sample has data rows");
     // The demo's bales are the sample's (server/src/demo_season.rs).
-    let demo: Vec<&str> = cotton_trace::demo_season::DEMO_UNTRACED_BALES.iter().map(|b| b.0).collect();
+    let demo: Vec<&str> = cotton_devtools::demo_season::DEMO_UNTRACED_BALES.iter().map(|b| b.0).collect();
     let barcodes: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(barcodes, demo, "the sample names the demo's bales");
 

@@ -6,8 +6,10 @@
    (normal or build) dependency, and no Rust file outside server/store names
    `diesel::`, `diesel_async::` or `db_run!` (tests/ excepted: the audit and
    fault tests tamper with the database directly, a dev-dependency).
-2. Workspace crates depend only downwards: the domain on no workspace crate, the
-   store on the domain only.
+2. The four layers depend only downwards, api → service → store → domain: among
+   them the domain depends on none, the store on the domain, the service on the
+   store and the domain (its rules), the API (cotton-trace) on the service alone.
+   Helper crates outside the layers (import formats, plugin host) may be used by any.
 3. No import cycle between the top-level modules of a crate under server/
    (A uses crate::B and B uses crate::A, directly or through others), except the
    cycles listed in tests/tools/known_cycles.txt, which may only shrink: a new
@@ -24,7 +26,16 @@ from collections import defaultdict
 
 DIESEL = {"diesel", "diesel-async", "diesel_migrations"}
 STORE = "cotton-store"
-ALLOWED_WORKSPACE_DEPS = {"cotton-domain": set(), STORE: {"cotton-domain"}}
+SERVICE = "cotton-service"
+API = "cotton-trace"
+# Which layer crates each layer crate may depend on (normal and build dependencies).
+ALLOWED_WORKSPACE_DEPS = {
+    "cotton-domain": set(),
+    STORE: {"cotton-domain"},
+    SERVICE: {STORE, "cotton-domain"},
+    API: {SERVICE},
+}
+LAYERS = set(ALLOWED_WORKSPACE_DEPS)
 problems = []
 
 
@@ -43,9 +54,9 @@ def check_manifests(meta):
         if p["name"] != STORE and deps & DIESEL:
             problems.append(f"{p['manifest_path']}: {p['name']} depends on {', '.join(sorted(deps & DIESEL))} (only {STORE} may)")
         if p["name"] in ALLOWED_WORKSPACE_DEPS:
-            upward = (deps & members) - ALLOWED_WORKSPACE_DEPS[p["name"]]
-            if upward:
-                problems.append(f"{p['manifest_path']}: {p['name']} depends on {', '.join(sorted(upward))} (layers depend only downwards)")
+            wrong = (deps & members & LAYERS) - ALLOWED_WORKSPACE_DEPS[p["name"]]
+            if wrong:
+                problems.append(f"{p['manifest_path']}: {p['name']} depends on {', '.join(sorted(wrong))} (api → service → store → domain, each only on the next)")
 
 
 def rust_files(root):

@@ -1,47 +1,66 @@
 //! The GraphQL schema: domain modules contribute Query/Mutation parts, merged here.
 
+pub mod account_import;
+pub mod accounts;
+pub mod cards;
+pub mod errors;
+pub mod lines;
+pub mod orgs;
+pub mod plugins;
+pub mod processing;
+pub mod quality;
+pub mod registration;
 pub mod relay;
+pub mod reports;
+pub mod rosters;
 pub mod scalars;
+pub mod season;
+pub mod subscriptions;
+pub mod tickets;
+pub mod units;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, ID, MergedObject, Schema};
 
-use crate::auth::{Caller, Principal};
-use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use cotton_service::auth::{Caller, Principal};
+use cotton_service::error::{AppError, AppResult};
+use cotton_service::state::AppState;
+
+use crate::config::Config;
+use crate::state::ServerState;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
-    crate::accounts::graphql::AccountQuery,
-    crate::orgs::graphql::OrgQuery,
-    crate::season::SeasonQuery,
-    crate::rosters::graphql::RosterQuery,
-    crate::units::graphql::UnitQuery,
-    crate::tickets::graphql::TicketQuery,
-    crate::cards::graphql::CardQuery,
-    crate::lines::graphql::LineQuery,
-    crate::processing::graphql::ProcessingQuery,
-    crate::quality::graphql::QualityQuery,
-    crate::quality::reports::ReportQuery,
-    crate::plugins::PluginQuery,
-    crate::accounts::registration::RegistrationQuery,
-    crate::error::ErrorQuery,
+    crate::graphql::accounts::AccountQuery,
+    crate::graphql::orgs::OrgQuery,
+    crate::graphql::season::SeasonQuery,
+    crate::graphql::rosters::RosterQuery,
+    crate::graphql::units::UnitQuery,
+    crate::graphql::tickets::TicketQuery,
+    crate::graphql::cards::CardQuery,
+    crate::graphql::lines::LineQuery,
+    crate::graphql::processing::ProcessingQuery,
+    crate::graphql::quality::QualityQuery,
+    crate::graphql::reports::ReportQuery,
+    crate::graphql::plugins::PluginQuery,
+    crate::graphql::registration::RegistrationQuery,
+    crate::graphql::errors::ErrorQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
-    crate::accounts::graphql::AccountMutation,
-    crate::orgs::graphql::OrgMutation,
-    crate::season::SeasonMutation,
-    crate::rosters::graphql::RosterMutation,
-    crate::units::graphql::UnitMutation,
-    crate::tickets::graphql::TicketMutation,
-    crate::cards::graphql::CardMutation,
-    crate::lines::graphql::LineMutation,
-    crate::processing::graphql::ProcessingMutation,
-    crate::quality::graphql::QualityMutation,
-    crate::accounts::registration::RegistrationMutation,
-    crate::accounts::import::ImportMutation,
+    crate::graphql::accounts::AccountMutation,
+    crate::graphql::orgs::OrgMutation,
+    crate::graphql::season::SeasonMutation,
+    crate::graphql::rosters::RosterMutation,
+    crate::graphql::units::UnitMutation,
+    crate::graphql::tickets::TicketMutation,
+    crate::graphql::cards::CardMutation,
+    crate::graphql::lines::LineMutation,
+    crate::graphql::processing::ProcessingMutation,
+    crate::graphql::quality::QualityMutation,
+    crate::graphql::registration::RegistrationMutation,
+    crate::graphql::account_import::ImportMutation,
 );
 
 /// How long a DataLoader waits to collect keys before one batched query:
@@ -65,11 +84,11 @@ pub type Loader<T> = DataLoader<T, HashMapCache>;
 /// The one DataLoader over the store's batched lookups: `Batch<OrgsById>` loads
 /// orgs by id with one query per batch.
 pub struct StoreLoader<L> {
-    db: crate::db::DbPool,
+    db: cotton_service::db::DbPool,
     lookup: std::marker::PhantomData<fn() -> L>,
 }
 
-impl<L: cotton_store::batch::BatchLookup> async_graphql::dataloader::Loader<L::Key> for StoreLoader<L> {
+impl<L: cotton_service::db::batch::BatchLookup> async_graphql::dataloader::Loader<L::Key> for StoreLoader<L> {
     type Value = L::Value;
     type Error = async_graphql::Error;
 
@@ -81,7 +100,15 @@ impl<L: cotton_store::batch::BatchLookup> async_graphql::dataloader::Loader<L::K
 
 pub type Batch<L> = Loader<StoreLoader<L>>;
 
-fn batch<L: cotton_store::batch::BatchLookup>(db: &crate::db::DbPool) -> Batch<L> {
+// The former hand-written DataLoaders under their names, for the areas that
+// share them (`Loader<UnitLoader>` is `Batch<UnitsById>`).
+pub type UnitLoader = StoreLoader<cotton_service::units::UnitsById>;
+pub type AccountLoader = StoreLoader<cotton_service::units::AccountsById>;
+pub type CardLoader = StoreLoader<cotton_service::cards::CardsById>;
+pub type PlotUnitLoader = StoreLoader<cotton_service::rosters::LiveUnitOfPlot>;
+pub type PlotLoader = StoreLoader<cotton_service::rosters::PlotsById>;
+
+fn batch<L: cotton_service::db::batch::BatchLookup>(db: &cotton_service::db::DbPool) -> Batch<L> {
     loader(StoreLoader::<L> { db: db.clone(), lookup: std::marker::PhantomData })
 }
 
@@ -90,38 +117,40 @@ fn loader<T: async_graphql::dataloader::Loader<K>, K: Send + Sync + std::hash::H
 }
 
 /// Adds a fresh set of loaders to a request's (or a connection's) data.
-pub fn add_loaders(data: &mut async_graphql::Data, db: &crate::db::DbPool) {
-    data.insert(batch::<crate::orgs::OrgsById>(db));
-    data.insert(batch::<crate::rosters::GrowersById>(db));
-    data.insert(batch::<crate::rosters::PlotsOfGrowerSeason>(db));
-    data.insert(batch::<crate::rosters::LiveUnitOfPlot>(db));
-    data.insert(batch::<crate::rosters::PlotsById>(db));
-    data.insert(batch::<crate::units::UnitsById>(db));
-    data.insert(batch::<crate::units::LivePlotsOfUnit>(db));
-    data.insert(batch::<crate::units::ReviewsOfUnit>(db));
-    data.insert(batch::<crate::units::AccountsById>(db));
-    data.insert(batch::<crate::tickets::TicketsById>(db));
-    data.insert(batch::<crate::tickets::TicketPlots>(db));
-    data.insert(batch::<crate::cards::CardsByTicket>(db));
-    data.insert(batch::<crate::cards::CardsById>(db));
-    data.insert(batch::<crate::quality::InspectionsByBarcode>(db));
-    data.insert(batch::<crate::quality::SeasonRulesBySeason>(db));
-    data.insert(batch::<crate::processing::CardsByNo>(db));
-    data.insert(batch::<crate::processing::BalesByCard>(db));
-    data.insert(batch::<crate::lines::LinesById>(db));
+pub fn add_loaders(data: &mut async_graphql::Data, db: &cotton_service::db::DbPool) {
+    data.insert(batch::<cotton_service::orgs::OrgsById>(db));
+    data.insert(batch::<cotton_service::rosters::GrowersById>(db));
+    data.insert(batch::<cotton_service::rosters::PlotsOfGrowerSeason>(db));
+    data.insert(batch::<cotton_service::rosters::LiveUnitOfPlot>(db));
+    data.insert(batch::<cotton_service::rosters::PlotsById>(db));
+    data.insert(batch::<cotton_service::units::UnitsById>(db));
+    data.insert(batch::<cotton_service::units::LivePlotsOfUnit>(db));
+    data.insert(batch::<cotton_service::units::ReviewsOfUnit>(db));
+    data.insert(batch::<cotton_service::units::AccountsById>(db));
+    data.insert(batch::<cotton_service::tickets::TicketsById>(db));
+    data.insert(batch::<cotton_service::tickets::TicketPlots>(db));
+    data.insert(batch::<cotton_service::cards::CardsByTicket>(db));
+    data.insert(batch::<cotton_service::cards::CardsById>(db));
+    data.insert(batch::<cotton_service::quality::InspectionsByBarcode>(db));
+    data.insert(batch::<cotton_service::quality::SeasonRulesBySeason>(db));
+    data.insert(batch::<cotton_service::processing::CardsByNo>(db));
+    data.insert(batch::<cotton_service::processing::BalesByCard>(db));
+    data.insert(batch::<cotton_service::lines::LinesById>(db));
 }
 
-pub type CottonSchema = Schema<Query, Mutation, crate::subscriptions::Subscription>;
+pub type CottonSchema = Schema<Query, Mutation, crate::graphql::subscriptions::Subscription>;
 
-pub fn build_schema(state: Option<AppState>) -> CottonSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), crate::subscriptions::Subscription);
+pub fn build_schema(state: Option<ServerState>) -> CottonSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), crate::graphql::subscriptions::Subscription);
     if let Some(state) = state {
         let config = state.config.clone();
+        let ServerState { app, config: shared_config } = state;
         // Depth is limited by `LimitsExtension` (introspection has its own allowance there).
         builder = builder
             .limit_complexity(config.max_complexity)
             .extension(crate::limits::LimitsExtension(std::sync::Arc::new(crate::limits::Limits::new(config.max_depth, config.max_aliases, config.introspection, &config.sign_in_per_ip, &config.sms_per_ip))))
-            .data(state);
+            .data(app)
+            .data(shared_config);
         if !config.introspection {
             builder = builder.disable_introspection();
         }
@@ -136,6 +165,7 @@ pub fn sdl() -> String {
 
 pub trait CtxExt {
     fn state(&self) -> &AppState;
+    fn config(&self) -> &Config;
     fn caller(&self) -> &Caller;
     fn principal(&self) -> AppResult<&Principal> {
         self.caller().principal()
@@ -146,6 +176,9 @@ impl CtxExt for Context<'_> {
     fn state(&self) -> &AppState {
         self.data_unchecked::<AppState>()
     }
+    fn config(&self) -> &Config {
+        self.data_unchecked::<std::sync::Arc<Config>>()
+    }
     fn caller(&self) -> &Caller {
         static ANON: Caller = Caller::Anonymous;
         self.data_opt::<Caller>().unwrap_or(&ANON)
@@ -153,5 +186,5 @@ impl CtxExt for Context<'_> {
 }
 
 pub fn parse_id(id: &ID, what: &str) -> AppResult<i64> {
-    id.parse::<i64>().map_err(|_| AppError::Validation(format!("无效的{what}编号：{}", id.as_str())))
+    cotton_service::ids::parse_id(id.as_str(), what)
 }

@@ -10,10 +10,10 @@
 use async_graphql::SimpleObject;
 use base64::Engine;
 
-use crate::error::{AppError, AppResult};
+use cotton_service::error::{AppError, AppResult};
 
 /// The page window and what a window query fetched live with the queries.
-pub use cotton_store::page::{Fetched, Window};
+pub use cotton_service::db::page::{Fetched, Window};
 
 pub const DEFAULT_PAGE: i64 = 20;
 pub const MAX_PAGE: i64 = 200;
