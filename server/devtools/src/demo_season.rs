@@ -2,6 +2,7 @@
 //! made through the same code paths as production (roster upsert, unit service).
 
 use cotton_service::accounts::CreateAccount as _;
+use cotton_service::ids::{TicketId, UnitId};
 use cotton_service::domain::identity::id_check_char;
 use cotton_service::domain::orgs::Role;
 use rust_decimal::Decimal;
@@ -108,14 +109,14 @@ pub async fn load(state: &AppState) -> AppResult<()> {
     let faqi = principal(state, DEMO_INITIATOR.0).await?;
 
     let a = service::create(state, &lian11, unit("一团一连第一追溯单元", UnitKind::Company, half(0, false))).await?;
-    service::review(state, &tuan1, a.id, true, Some("面积与名册核对无误".into())).await?;
+    service::review(state, &tuan1, UnitId::from(a.id), true, Some("面积与名册核对无误".into())).await?;
     service::create(state, &lian11, unit("一团一连第二追溯单元", UnitKind::Company, half(0, true))).await?;
     let c = service::create(state, &lian12, unit("一团二连第一追溯单元", UnitKind::Company, half(1, false))).await?;
-    service::review(state, &tuan1, c.id, false, Some("成员地块与实际种植不符，请核实后修改".into())).await?;
+    service::review(state, &tuan1, UnitId::from(c.id), false, Some("成员地块与实际种植不符，请核实后修改".into())).await?;
     let d = service::create(state, &lian12, unit("一团二连临时单元", UnitKind::Company, half(1, true))).await?;
-    service::dissolve(state, &lian12, d.id).await?;
+    service::dissolve(state, &lian12, UnitId::from(d.id)).await?;
     let e = service::create(state, &lian21, unit("二团一连第一追溯单元", UnitKind::Company, half(2, false))).await?;
-    service::review(state, &tuan2, e.id, true, None).await?;
+    service::review(state, &tuan2, UnitId::from(e.id), true, None).await?;
     service::create(state, &faqi, unit("二团棉农自由组团", UnitKind::Free, half(3, false))).await?;
     ginning(state, &plot_ids[0]).await
 }
@@ -155,7 +156,7 @@ async fn ginning(state: &AppState, approved_plots: &[i64]) -> AppResult<()> {
     }
     if cotton_service::printing::resolve(state, None).is_ok() {
         for t in &tickets[..3] {
-            cotton_service::cards::print(state, &qts, t.id, "ROUND_MODULE", 4, 1, None).await?;
+            cotton_service::cards::print(state, &qts, TicketId::from(t.id), "ROUND_MODULE", 4, 1, None).await?;
         }
     } else {
         tracing::warn!("demo: no printer plugin loaded, so no trace cards were printed");

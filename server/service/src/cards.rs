@@ -65,12 +65,13 @@ fn check_copies(copies: i32) -> AppResult<u32> {
 pub async fn print(
     state: &AppState,
     me: &Principal,
-    ticket_id: i64,
+    ticket_id: crate::ids::TicketId,
     module_type: &str,
     module_count: i32,
     copies: i32,
     printer: Option<&str>,
 ) -> AppResult<(CardRow, PrintRecordRow, RenderedFile)> {
+    let ticket_id = crate::ids::TypedId::get(ticket_id);
     let enterprise_id = crate::tickets::enterprise_of(me)?;
     let copies = check_copies(copies)?;
     if !(0..=10_000).contains(&module_count) {

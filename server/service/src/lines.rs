@@ -89,7 +89,8 @@ pub struct Export {
 
 /// Exports every not-yet-processed card of the enterprise to the line's collector
 /// format (IV, V), signed by the platform; the cards become EXPORTED.
-pub async fn export(state: &AppState, me: &Principal, line_id: i64) -> AppResult<Export> {
+pub async fn export(state: &AppState, me: &Principal, line_id: crate::ids::LineId) -> AppResult<Export> {
+    let line_id = crate::ids::TypedId::get(line_id);
     let mut conn = state.db.write().await?;
     let line = require_own_line(&mut conn, me, line_id).await?;
     if line.model() == CollectorModel::Vi {

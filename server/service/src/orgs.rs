@@ -49,15 +49,16 @@ pub async fn create(
 }
 
 /// `orgs`: the organisation tree (public: registration forms need it).
-pub async fn list_orgs(state: &AppState, kind: Option<OrgKind>, parent_id: Option<i64>) -> AppResult<Vec<OrgRow>> {
+pub async fn list_orgs(state: &AppState, kind: Option<OrgKind>, parent_id: Option<crate::ids::OrgId>) -> AppResult<Vec<OrgRow>> {
+    let parent_id = parent_id.map(crate::ids::TypedId::get);
     let mut conn = state.db.read().await?;
     list(&mut conn, kind, parent_id).await
 }
 
 /// `createOrg`: the platform admin builds the tree; a regiment may add its own
 /// companies (under itself when no parent is named).
-pub async fn create_org(state: &AppState, me: &Principal, kind: OrgKind, code: &str, name: &str, parent_id: Option<i64>) -> AppResult<OrgRow> {
-    let mut parent_id = parent_id;
+pub async fn create_org(state: &AppState, me: &Principal, kind: OrgKind, code: &str, name: &str, parent_id: Option<crate::ids::OrgId>) -> AppResult<OrgRow> {
+    let mut parent_id = parent_id.map(crate::ids::TypedId::get);
     match me.role {
         Role::PlatformAdmin => {}
         Role::Regiment => {

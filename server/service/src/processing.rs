@@ -346,7 +346,8 @@ async fn online_attempt(state: &AppState, line: &LineRow, event: &ProcessingEven
 }
 
 /// An online (VI) line of the caller's enterprise.
-pub async fn online_line(state: &AppState, me: &Principal, line_id: i64) -> AppResult<LineRow> {
+pub async fn online_line(state: &AppState, me: &Principal, line_id: crate::ids::LineId) -> AppResult<LineRow> {
+    let line_id = crate::ids::TypedId::get(line_id);
     let mut conn = state.db.read().await?;
     let line = crate::lines::require_own_line(&mut conn, me, line_id).await?;
     if line.model() != CollectorModel::Vi {
@@ -403,7 +404,8 @@ pub struct UploadSummary {
 
 /// Applies an uploaded IV/V file: verified with the line's key by its collector
 /// plugin, then every record not applied before, in sequence order.
-pub async fn upload_file(state: &AppState, me: &Principal, line_id: i64, bytes: &[u8]) -> AppResult<UploadSummary> {
+pub async fn upload_file(state: &AppState, me: &Principal, line_id: crate::ids::LineId, bytes: &[u8]) -> AppResult<UploadSummary> {
+    let line_id = crate::ids::TypedId::get(line_id);
     let line = {
         let mut conn = state.db.read().await?;
         crate::lines::require_own_line(&mut conn, me, line_id).await?
@@ -496,7 +498,8 @@ pub async fn bale(state: &AppState, me: &Principal, barcode: &str) -> AppResult<
 }
 
 /// `lineState`: the queue of one of `me`'s lines.
-pub async fn own_line_state(state: &AppState, me: &Principal, line_id: i64) -> AppResult<(LineRow, LineState)> {
+pub async fn own_line_state(state: &AppState, me: &Principal, line_id: crate::ids::LineId) -> AppResult<(LineRow, LineState)> {
+    let line_id = crate::ids::TypedId::get(line_id);
     let line = {
         let mut conn = state.db.read().await?;
         crate::lines::require_own_line(&mut conn, me, line_id).await?

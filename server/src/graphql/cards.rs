@@ -2,6 +2,7 @@
 //! `printTraceCard`, `reprintTraceCard`, `setDefaultPrinter`.
 
 use crate::graphql::{Batch, Loader};
+use cotton_service::ids::TicketId;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -11,7 +12,7 @@ use crate::graphql::accounts::Account;
 use cotton_service::error::AppError;
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed};
 use crate::graphql::tickets::Ticket;
 use cotton_service::tickets::TicketsById;
 use crate::graphql::AccountLoader;
@@ -338,7 +339,7 @@ impl CardMutation {
         printer: Option<String>,
     ) -> Result<PrintResult> {
         let me = ctx.principal()?;
-        let ticket_id = parse_id(&ticket_id, "磅单")?;
+        let ticket_id = typed::<TicketId>(&ticket_id)?;
         let (card, record, file) =
             cotton_service::cards::print(ctx.state(), me, ticket_id, module_type.as_str(), module_count, copies.unwrap_or(1), printer.as_deref())
                 .await?;

@@ -2,13 +2,14 @@
 //! `platformPublicKey`.
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use cotton_service::ids::LineId;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use cotton_service::domain::processing::CollectorModel as Model;
 
 use cotton_service::lines::LineRow;
 use cotton_service::error::AppError;
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CollectorModel {
@@ -117,7 +118,7 @@ impl LineMutation {
     /// signed by the platform. The cards become EXPORTED.
     async fn export_trace_file(&self, ctx: &Context<'_>, line_id: ID) -> Result<ExportedFile> {
         let me = ctx.principal()?;
-        let e = cotton_service::lines::export(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
+        let e = cotton_service::lines::export(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
         Ok(ExportedFile {
             file_name: e.file_name,
             mime_type: e.mime_type,

@@ -185,6 +185,12 @@ impl CtxExt for Context<'_> {
     }
 }
 
-pub fn parse_id(id: &ID, what: &str) -> AppResult<i64> {
-    cotton_service::ids::parse_id(id.as_str(), what)
+/// The typed id an `ID` argument names (无效的{what}编号 when malformed).
+pub fn typed<T: cotton_service::ids::TypedId>(id: &ID) -> AppResult<T> {
+    T::parse(id.as_str())
+}
+
+/// The same, naming the object by the argument's role (上级机构, 所属团场).
+pub fn typed_as<T: cotton_service::ids::TypedId>(id: &ID, what: &str) -> AppResult<T> {
+    T::parse_as(id.as_str(), what)
 }

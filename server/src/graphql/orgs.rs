@@ -1,11 +1,12 @@
 //! `Org` in the API, `orgs` and `createOrg`.
 
 use crate::graphql::Batch;
+use cotton_service::ids::OrgId;
 use async_graphql::{Context, ID, Object, Result};
 use cotton_service::domain::orgs::OrgKind;
 
 use cotton_service::orgs::{OrgRow, OrgsById};
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed_as};
 
 /// The contract's `OrgKind`, bridged to the domain enum.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +79,7 @@ pub struct OrgQuery;
 impl OrgQuery {
     /// The organisation tree. Public: registration forms need the regiments and companies.
     async fn orgs(&self, ctx: &Context<'_>, kind: Option<GqlOrgKind>, parent_id: Option<ID>) -> Result<Vec<Org>> {
-        let parent = parent_id.as_ref().map(|p| parse_id(p, "上级机构")).transpose()?;
+        let parent = parent_id.as_ref().map(|p| typed_as::<OrgId>(p, "上级机构")).transpose()?;
         Ok(cotton_service::orgs::list_orgs(ctx.state(), kind.map(Into::into), parent).await?.into_iter().map(Org).collect())
     }
 }
@@ -98,7 +99,7 @@ impl OrgMutation {
         parent_id: Option<ID>,
     ) -> Result<Org> {
         let me = ctx.principal()?;
-        let parent_id = parent_id.as_ref().map(|p| parse_id(p, "上级机构")).transpose()?;
+        let parent_id = parent_id.as_ref().map(|p| typed_as::<OrgId>(p, "上级机构")).transpose()?;
         let row = cotton_service::orgs::create_org(ctx.state(), me, kind.into(), &code, &name, parent_id).await?;
         Ok(Org(row))
     }

@@ -3,6 +3,7 @@
 //! (IV/V files), `setVerificationAccount`; the `Bale` and `LineState` types.
 
 use crate::graphql::{Batch, Loader};
+use cotton_service::ids::LineId;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use cotton_service::domain::line::{LineState as DomainLineState, ScanOutcome as DomainOutcome};
@@ -13,7 +14,7 @@ use cotton_service::cards::CardRow;
 use crate::graphql::cards::TraceCard;
 use cotton_service::error::AppError;
 use crate::graphql::scalars::GqlDecimal;
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanOutcome {
@@ -187,7 +188,7 @@ impl ProcessingQuery {
 
     async fn line_state(&self, ctx: &Context<'_>, line_id: ID) -> Result<LineState> {
         let me = ctx.principal()?;
-        let line_id = parse_id(&line_id, "生产线")?;
+        let line_id = typed::<LineId>(&line_id)?;
         let (line, state) = cotton_service::processing::own_line_state(ctx.state(), me, line_id).await?;
         Ok(line_state(state, line.enterprise_id))
     }
@@ -201,7 +202,7 @@ impl ProcessingMutation {
     /// VI line: scan up to 20 card numbers, judged in order with the manual's prompts.
     async fn scan_cards(&self, ctx: &Context<'_>, line_id: ID, card_nos: Vec<String>) -> Result<Vec<ScanResult>> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
+        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
         let card_nos = cotton_service::processing::normalize_all(&card_nos)?;
         let (outcome, _) = cotton_service::processing::run_online(ctx.state(), &line, ProcessingEvent::Scan { card_nos }, Utc::now()).await?;
         let Outcome::Scanned(results) = outcome else { return Err(AppError::internal("scan without outcome").into()) };
@@ -214,7 +215,7 @@ impl ProcessingMutation {
     /// VI line: the delay bale count entered for a card (queues it).
     async fn enter_delay_bales(&self, ctx: &Context<'_>, line_id: ID, card_no: String, count: i32) -> Result<LineState> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
+        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
         if count < 0 {
             return Err(AppError::Validation("延迟包数不能为负数".into()).into());
         }
@@ -235,7 +236,7 @@ impl ProcessingMutation {
         pressed_at: DateTime<Utc>,
     ) -> Result<BaleResult> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
+        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
         if let Some(m) = moisture_pct {
             cotton_service::domain::weights::validate_moisture_pct(m.0)?;
             cotton_service::domain::weights::validate_two_places(m.0, "回潮率")?;
@@ -263,7 +264,7 @@ impl ProcessingMutation {
     /// VI line: "结束" — ends the head card by hand.
     async fn end_current_card(&self, ctx: &Context<'_>, line_id: ID) -> Result<LineState> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
+        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
         let (_, state) =
             cotton_service::processing::run_online(ctx.state(), &line, ProcessingEvent::CardEnded { card_no: String::new() }, Utc::now()).await?;
         Ok(line_state(state, line.enterprise_id))
@@ -279,7 +280,7 @@ impl ProcessingMutation {
         verifier_password: String,
     ) -> Result<LineState> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, parse_id(&line_id, "生产线")?).await?;
+        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
         let card_no = cotton_service::processing::normalize_all(&[card_no])?.remove(0);
         let verifier = cotton_service::processing::check_verifier(ctx.state(), line.enterprise_id, &verifier_username, &verifier_password).await?;
         let (_, state) = cotton_service::processing::run_online(ctx.state(), &line, ProcessingEvent::Reprocess { card_no, verifier }, Utc::now()).await?;
@@ -290,7 +291,7 @@ impl ProcessingMutation {
     async fn upload_processing_file(&self, ctx: &Context<'_>, line_id: ID, file: Upload) -> Result<UploadReport> {
         let me = ctx.principal()?;
         let (_, bytes) = crate::upload::read_upload(ctx, &file)?;
-        let s = cotton_service::processing::upload_file(ctx.state(), me, parse_id(&line_id, "生产线")?, &bytes).await?;
+        let s = cotton_service::processing::upload_file(ctx.state(), me, typed::<LineId>(&line_id)?, &bytes).await?;
         Ok(UploadReport { accepted: s.accepted, duplicates: s.duplicates, rejected: s.rejected, errors: s.errors })
     }
 

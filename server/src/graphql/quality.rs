@@ -2,12 +2,13 @@
 //! shares, and the allocation types.
 
 use crate::graphql::Batch;
+use cotton_service::ids::UnitId;
 use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
 
 use cotton_service::quality::{InspectionRow, UnitAllocation};
 use crate::graphql::account_import::ImportReportObject;
 use crate::graphql::scalars::GqlDecimal;
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed};
 use crate::graphql::rosters::{Grower, load_grower};
 use crate::graphql::units::TraceUnit;
 
@@ -139,7 +140,7 @@ impl QualityQuery {
     /// their own share).
     async fn premium_allocation(&self, ctx: &Context<'_>, unit_id: ID) -> Result<Allocation> {
         let me = ctx.principal()?;
-        let unit_id = parse_id(&unit_id, "追溯单元")?;
+        let unit_id = typed::<UnitId>(&unit_id)?;
         let alloc = cotton_service::quality::premium_allocation(ctx.state(), me, unit_id).await?;
         Ok(Allocation(alloc))
     }

@@ -2,6 +2,7 @@
 //! one-record edits (`addGrower`, `updateGrower`, `addPlot`, `updatePlot`, `removePlot`).
 
 use crate::graphql::Batch;
+use cotton_service::ids::{GrowerId, OrgId, PlotId};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use cotton_service::domain::identity::mask_id_number;
 use cotton_service::domain::orgs::Role;
@@ -12,7 +13,7 @@ use crate::graphql::account_import::ImportReportObject;
 use cotton_service::error::AppError;
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed, typed_as};
 use crate::graphql::orgs::{Org, load_org};
 use crate::graphql::units::{TraceUnit, load_unit};
 
@@ -136,7 +137,7 @@ impl RosterQuery {
         before: Option<String>,
     ) -> Result<GrowerConnection> {
         let me = ctx.principal()?;
-        let company_id = parse_id(&company_id, "连队")?;
+        let company_id = typed_as::<OrgId>(&company_id, "连队")?;
         let season = validate_season(season)?;
         let window = relay::window(first, after.as_deref(), last, before.as_deref())?;
         let (total, fetched) = cotton_service::rosters::growers_page(ctx.state(), me, company_id, season, search.as_deref(), window).await?;
@@ -180,7 +181,7 @@ impl RosterMutation {
     /// Re-importing updates and never duplicates.
     async fn import_roster(&self, ctx: &Context<'_>, company_id: ID, season: i32, file: Upload) -> Result<ImportReportObject> {
         let me = ctx.principal()?;
-        let company_id = parse_id(&company_id, "连队")?;
+        let company_id = typed_as::<OrgId>(&company_id, "连队")?;
         let read = || crate::upload::read_upload(ctx, &file).map(|(_, bytes)| bytes);
         Ok(cotton_service::rosters::import::import_roster(ctx.state(), me, company_id, season, read).await?.into())
     }
@@ -189,7 +190,7 @@ impl RosterMutation {
     /// An ID number already on a roster is `CONFLICT`.
     async fn add_grower(&self, ctx: &Context<'_>, company_id: ID, input: NewGrowerInput) -> Result<Grower> {
         let me = ctx.principal()?;
-        let company_id = parse_id(&company_id, "连队")?;
+        let company_id = typed_as::<OrgId>(&company_id, "连队")?;
         let new = cotton_service::rosters::edit::NewGrower { name: input.name, id_number: input.id_number, phone: input.phone };
         Ok(Grower(cotton_service::rosters::edit::add_grower(ctx.state(), me, company_id, new).await?))
     }
@@ -204,7 +205,7 @@ impl RosterMutation {
         phone: Option<String>,
     ) -> Result<Grower> {
         let me = ctx.principal()?;
-        let id = parse_id(&id, "种植者")?;
+        let id = typed::<GrowerId>(&id)?;
         Ok(Grower(cotton_service::rosters::edit::update_grower(ctx.state(), me, id, name, phone).await?))
     }
 
@@ -212,7 +213,7 @@ impl RosterMutation {
     /// roster of that season is `CONFLICT`.
     async fn add_plot(&self, ctx: &Context<'_>, grower_id: ID, season: i32, input: PlotInput) -> Result<Plot> {
         let me = ctx.principal()?;
-        let grower_id = parse_id(&grower_id, "种植者")?;
+        let grower_id = typed::<GrowerId>(&grower_id)?;
         let new = cotton_service::rosters::edit::NewPlot {
             code: input.code,
             area_mu: input.area_mu.0,
@@ -234,7 +235,7 @@ impl RosterMutation {
         variety: Option<String>,
     ) -> Result<Plot> {
         let me = ctx.principal()?;
-        let id = parse_id(&id, "地块")?;
+        let id = typed::<PlotId>(&id)?;
         let area = area_mu.map(|a| a.0);
         Ok(Plot(cotton_service::rosters::edit::update_plot(ctx.state(), me, id, area, location, variety).await?))
     }
@@ -243,7 +244,7 @@ impl RosterMutation {
     /// unit, `CONFLICT` once a unit or a weigh ticket has named it.
     async fn remove_plot(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let me = ctx.principal()?;
-        let id = parse_id(&id, "地块")?;
+        let id = typed::<PlotId>(&id)?;
         Ok(cotton_service::rosters::edit::remove_plot(ctx.state(), me, id).await?)
     }
 }

@@ -2,6 +2,7 @@
 //! enterprise, and by what the subscriber is allowed to see.
 
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription as SubscriptionObject};
+use cotton_service::ids::{OrgId, TypedId};
 use chrono::{DateTime, Utc};
 use cotton_service::domain::orgs::Role;
 use futures_util::Stream;
@@ -9,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use cotton_service::error::AppError;
 use cotton_service::events::{Event, EventTopic};
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed_as};
 
 #[derive(SimpleObject)]
 #[graphql(name = "Event")]
@@ -58,8 +59,8 @@ impl Subscription {
             // Growers see no event (see `events::visible_to`): say so instead of a silent stream.
             return Err(AppError::Forbidden("种植者不能订阅实时事件，请在结果页查询".into()).into());
         }
-        let region = region_id.as_ref().map(|r| parse_id(r, "地区")).transpose()?;
-        let enterprise = enterprise_id.as_ref().map(|e| parse_id(e, "企业")).transpose()?;
+        let region = region_id.as_ref().map(|r| typed_as::<OrgId>(r, "地区").map(TypedId::get)).transpose()?;
+        let enterprise = enterprise_id.as_ref().map(|e| typed_as::<OrgId>(e, "企业").map(TypedId::get)).transpose()?;
         let mut rx = ctx.state().bus.subscribe();
         Ok(async_stream::stream! {
             loop {

@@ -1,6 +1,7 @@
 //! `Ticket`, `uploadTicket`, `growerTickets`.
 
 use crate::graphql::{Batch, Loader};
+use cotton_service::ids::{PlotId, TypedId};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -9,7 +10,7 @@ use crate::graphql::cards::TraceCard;
 use cotton_service::cards::{CardRow, CardsByTicket};
 use cotton_service::error::AppError;
 use crate::graphql::scalars::GqlDecimal;
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed};
 use crate::graphql::rosters::{Grower, Plot, load_grower};
 use crate::graphql::PlotUnitLoader;
 use crate::graphql::units::{TraceUnit, load_unit};
@@ -148,7 +149,7 @@ impl TicketMutation {
             ticket_no: input.ticket_no,
             season: input.season,
             grower_id_number: input.grower_id_number,
-            plot_ids: input.plot_ids.iter().map(|p| parse_id(p, "地块")).collect::<Result<_, AppError>>()?,
+            plot_ids: input.plot_ids.iter().map(|p| typed::<PlotId>(p).map(TypedId::get)).collect::<Result<_, AppError>>()?,
             gross_kg: input.gross_kg.0,
             tare_kg: input.tare_kg.map(|d| d.0),
             moisture_pct: input.moisture_pct.map(|d| d.0),

@@ -2,6 +2,7 @@
 //! growers' side: `growerLogin` and `myResults`.
 
 use crate::graphql::Batch;
+use cotton_service::ids::{OrgId, PlotId, TypedId, UnitId};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use cotton_service::domain::identity::mask_id_number;
@@ -15,7 +16,7 @@ use crate::graphql::accounts::{Account, AuthPayload};
 use cotton_service::error::{AppError, AppResult};
 use crate::graphql::relay::{self, PageInfo};
 use crate::graphql::scalars::GqlDecimal;
-use crate::graphql::{CtxExt, parse_id};
+use crate::graphql::{CtxExt, typed, typed_as};
 use crate::graphql::orgs::Org;
 use crate::graphql::rosters::{Grower, Plot, load_grower};
 
@@ -303,7 +304,7 @@ pub struct UnitQuery;
 impl UnitQuery {
     async fn trace_unit(&self, ctx: &Context<'_>, id: ID) -> Result<Option<TraceUnit>> {
         let me = ctx.principal()?;
-        let id = parse_id(&id, "追溯单元")?;
+        let id = typed::<UnitId>(&id)?;
         Ok(cotton_service::units::visible_unit(ctx.state(), me, id).await?.map(TraceUnit))
     }
 
@@ -375,7 +376,7 @@ pub struct UpdateTraceUnitInput {
 }
 
 fn parse_ids(ids: &[ID]) -> AppResult<Vec<i64>> {
-    ids.iter().map(|i| parse_id(i, "地块")).collect()
+    ids.iter().map(|i| typed::<PlotId>(i).map(TypedId::get)).collect()
 }
 
 #[derive(Default)]
@@ -391,7 +392,7 @@ impl UnitMutation {
             kind: input.kind.into(),
             name: input.name,
             season: input.season,
-            region_id: input.region_id.as_ref().map(|r| parse_id(r, "归属地区")).transpose()?,
+            region_id: input.region_id.as_ref().map(|r| typed_as::<OrgId>(r, "归属地区").map(TypedId::get)).transpose()?,
             legal_person: input.legal_person.as_ref().map(LegalPersonInput::validated).transpose()?,
             plot_ids: parse_ids(&input.plot_ids)?,
         };
@@ -401,7 +402,7 @@ impl UnitMutation {
     /// Changes a PENDING or REJECTED unit (a REJECTED one goes back to PENDING).
     async fn update_trace_unit(&self, ctx: &Context<'_>, id: ID, input: UpdateTraceUnitInput) -> Result<TraceUnit> {
         let me = ctx.principal()?;
-        let id = parse_id(&id, "追溯单元")?;
+        let id = typed::<UnitId>(&id)?;
         let change = UnitChange {
             name: input.name,
             legal_person: input.legal_person.as_ref().map(LegalPersonInput::validated).transpose()?,
@@ -414,19 +415,19 @@ impl UnitMutation {
     /// Dissolves a PENDING or REJECTED unit and frees its plots.
     async fn dissolve_trace_unit(&self, ctx: &Context<'_>, id: ID) -> Result<TraceUnit> {
         let me = ctx.principal()?;
-        Ok(TraceUnit(service::dissolve(ctx.state(), me, parse_id(&id, "追溯单元")?).await?))
+        Ok(TraceUnit(service::dissolve(ctx.state(), me, typed::<UnitId>(&id)?).await?))
     }
 
     /// The regiment of the unit's region approves or rejects (with a reason) a PENDING unit.
     async fn review_trace_unit(&self, ctx: &Context<'_>, id: ID, approve: bool, reason: Option<String>) -> Result<TraceUnit> {
         let me = ctx.principal()?;
-        Ok(TraceUnit(service::review(ctx.state(), me, parse_id(&id, "追溯单元")?, approve, reason).await?))
+        Ok(TraceUnit(service::review(ctx.state(), me, typed::<UnitId>(&id)?, approve, reason).await?))
     }
 
     /// The same regiment takes back an approval (not once processing has begun).
     async fn revoke_review(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<TraceUnit> {
         let me = ctx.principal()?;
-        Ok(TraceUnit(service::revoke(ctx.state(), me, parse_id(&id, "追溯单元")?, &reason).await?))
+        Ok(TraceUnit(service::revoke(ctx.state(), me, typed::<UnitId>(&id)?, &reason).await?))
     }
 
     /// A grower signs in with mobile + SMS code; the account is bound to the roster

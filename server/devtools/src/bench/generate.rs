@@ -8,6 +8,7 @@
 //! `processing::upload_file`), inspections (CSV through `quality::import`).
 
 use cotton_service::accounts::CreateAccount as _;
+use cotton_service::ids::{LineId, TicketId, UnitId};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -450,7 +451,7 @@ impl Gen {
                         plot_ids,
                     };
                     let unit = cotton_service::units::service::create(&state, &company, input).await.map_err(app)?;
-                    cotton_service::units::service::review(&state, &regiment, unit.id, true, Some("名册与地块核对无误".into())).await.map_err(app)?;
+                    cotton_service::units::service::review(&state, &regiment, UnitId::from(unit.id), true, Some("名册与地块核对无误".into())).await.map_err(app)?;
                     phase.add(1);
                     ids.push(unit.id);
                 }
@@ -502,7 +503,7 @@ impl Gen {
     async fn cards(&self, mut ent: Ent, phase: &Phase) -> anyhow::Result<Ent> {
         for (ticket_id, g) in &ent.tickets {
             let modules = 4 + (self.plan.rand(st::MODULES, *g as u64) % 2) as i32;
-            let (card, _, _) = cotton_service::cards::print(&self.state, &ent.principal, *ticket_id, "ROUND_MODULE", modules, 1, Some(self.printer))
+            let (card, _, _) = cotton_service::cards::print(&self.state, &ent.principal, TicketId::from(*ticket_id), "ROUND_MODULE", modules, 1, Some(self.printer))
                 .await
                 .map_err(app)?;
             ent.cards.push(card);
@@ -554,7 +555,7 @@ impl Gen {
             for records in sim.run(&of_line(0..season_end)) {
                 let bales = records.iter().filter(|r| matches!(r.event, ProcessingEvent::BalePressed { .. })).count();
                 let bytes = self.sign(line, records)?;
-                let summary = cotton_service::processing::upload_file(&self.state, &ent.principal, line.id, &bytes).await.map_err(app)?;
+                let summary = cotton_service::processing::upload_file(&self.state, &ent.principal, LineId::from(line.id), &bytes).await.map_err(app)?;
                 if summary.rejected > 0 || summary.duplicates > 0 {
                     anyhow::bail!("加工数据文件被拒绝（生产线 {}）：{:?}", line.id, summary.errors.first());
                 }

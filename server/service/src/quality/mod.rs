@@ -217,7 +217,8 @@ pub async fn allocate_unit(conn: &mut DbConn, cache: Option<&AggregateCache>, un
 /// `premiumAllocation`: a unit's premium cotton and its split (rules §9), for the
 /// unit's regiment, its creator, the admin, and its growers — who see only their
 /// own share.
-pub async fn premium_allocation(state: &AppState, me: &Principal, unit_id: i64) -> AppResult<UnitAllocation> {
+pub async fn premium_allocation(state: &AppState, me: &Principal, unit_id: crate::ids::UnitId) -> AppResult<UnitAllocation> {
+    let unit_id = crate::ids::TypedId::get(unit_id);
     let mut conn = state.db.read().await?;
     let unit = crate::units::service::require_unit(&mut conn, unit_id).await?;
     let mine: Option<Vec<i64>> = match &me.scope {

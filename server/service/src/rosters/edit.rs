@@ -95,7 +95,8 @@ macro_rules! in_tx {
     }};
 }
 
-pub async fn add_grower(state: &AppState, me: &Principal, company_id: i64, input: NewGrower) -> AppResult<GrowerRow> {
+pub async fn add_grower(state: &AppState, me: &Principal, company_id: crate::ids::OrgId, input: NewGrower) -> AppResult<GrowerRow> {
+    let company_id = crate::ids::TypedId::get(company_id);
     super::may_edit_rosters(me)?;
     let name = validate_name(&input.name, "姓名")?;
     let id_number = validate_id_number(&input.id_number)?;
@@ -130,10 +131,11 @@ pub async fn add_grower(state: &AppState, me: &Principal, company_id: i64, input
 pub async fn update_grower(
     state: &AppState,
     me: &Principal,
-    id: i64,
+    id: crate::ids::GrowerId,
     name: Option<String>,
     phone: Option<String>,
 ) -> AppResult<GrowerRow> {
+    let id = crate::ids::TypedId::get(id);
     super::may_edit_rosters(me)?;
     let name = name.map(|n| validate_name(&n, "姓名")).transpose()?;
     let phone = change_of(phone, |p| optional_mobile(Some(p)))?;
@@ -151,7 +153,8 @@ pub async fn update_grower(
     .await)
 }
 
-pub async fn add_plot(state: &AppState, me: &Principal, grower_id: i64, season: i32, input: NewPlot) -> AppResult<PlotRow> {
+pub async fn add_plot(state: &AppState, me: &Principal, grower_id: crate::ids::GrowerId, season: i32, input: NewPlot) -> AppResult<PlotRow> {
+    let grower_id = crate::ids::TypedId::get(grower_id);
     super::may_edit_rosters(me)?;
     let season = validate_season(season)?;
     let code = validate_plot_code(&input.code)?;
@@ -189,11 +192,12 @@ pub async fn add_plot(state: &AppState, me: &Principal, grower_id: i64, season: 
 pub async fn update_plot(
     state: &AppState,
     me: &Principal,
-    id: i64,
+    id: crate::ids::PlotId,
     area_mu: Option<Decimal>,
     location: Option<String>,
     variety: Option<String>,
 ) -> AppResult<PlotRow> {
+    let id = crate::ids::TypedId::get(id);
     super::may_edit_rosters(me)?;
     let area = area_mu.map(validate_plot_area_mu).transpose()?;
     let location = change_of(location, |t| Ok(validate_plot_text(Some(t), "位置")?))?;
@@ -219,7 +223,8 @@ pub async fn update_plot(
 /// Removes a plot from the roster. Only a plot with no history can go: one that
 /// was ever in a unit (memberships are kept) or is on a weigh ticket stays, as
 /// the records that name it do.
-pub async fn remove_plot(state: &AppState, me: &Principal, id: i64) -> AppResult<bool> {
+pub async fn remove_plot(state: &AppState, me: &Principal, id: crate::ids::PlotId) -> AppResult<bool> {
+    let id = crate::ids::TypedId::get(id);
     super::may_edit_rosters(me)?;
     in_tx!(state, |conn| async {
         let p = lock_plot(conn, id).await?;

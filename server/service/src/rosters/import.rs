@@ -21,7 +21,8 @@ use cotton_import::roster::parse_line;
 
 /// `importRoster`: a company's roster for a season from xlsx, by the accounts
 /// that may edit it. `file` reads the upload after the permission check.
-pub async fn import_roster(state: &AppState, me: &Principal, company_id: i64, season: i32, file: impl FnOnce() -> AppResult<Vec<u8>>) -> AppResult<ImportReport> {
+pub async fn import_roster(state: &AppState, me: &Principal, company_id: crate::ids::OrgId, season: i32, file: impl FnOnce() -> AppResult<Vec<u8>>) -> AppResult<ImportReport> {
+    let company_id = crate::ids::TypedId::get(company_id);
     let season = cotton_domain::season::validate_season(season)?;
     let company = {
         let mut conn = state.db.read().await?;

@@ -150,11 +150,12 @@ pub async fn plots_by_company_season(conn: &mut DbConn, company_id: i64, season:
 pub async fn growers_page(
     state: &crate::state::AppState,
     me: &Principal,
-    company_id: i64,
+    company_id: crate::ids::OrgId,
     season: i32,
     search: Option<&str>,
     window: cotton_store::page::Window,
 ) -> AppResult<(i64, cotton_store::page::Fetched<GrowerRow>)> {
+    let company_id = crate::ids::TypedId::get(company_id);
     let mut conn = state.db.read().await?;
     let company = require_company(&mut conn, company_id).await?;
     if !can_read_roster(me, &company) {

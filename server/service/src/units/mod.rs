@@ -57,7 +57,8 @@ pub async fn can_view(conn: &mut DbConn, me: &Principal, unit: &UnitRow) -> AppR
 }
 
 /// `traceUnit`: the unit, if it exists; FORBIDDEN when `me` may not see it.
-pub async fn visible_unit(state: &AppState, me: &Principal, id: i64) -> AppResult<Option<UnitRow>> {
+pub async fn visible_unit(state: &AppState, me: &Principal, id: crate::ids::UnitId) -> AppResult<Option<UnitRow>> {
+    let id = crate::ids::TypedId::get(id);
     let mut conn = state.db.read().await?;
     let Some(row) = store::find(&mut conn, id).await? else { return Ok(None) };
     if !can_view(&mut conn, me, &row).await? {

@@ -245,7 +245,8 @@ async fn transition(
     tx.finish(outcome).await
 }
 
-pub async fn update(state: &AppState, me: &Principal, id: i64, change: UnitChange) -> AppResult<UnitRow> {
+pub async fn update(state: &AppState, me: &Principal, id: crate::ids::UnitId, change: UnitChange) -> AppResult<UnitRow> {
+    let id = crate::ids::TypedId::get(id);
     let mut conn = state.db.write().await?;
     let unit = require_unit(&mut conn, id).await?;
     if !super::can_manage(me, &unit) {
@@ -308,7 +309,8 @@ pub async fn update(state: &AppState, me: &Principal, id: i64, change: UnitChang
     plot_taken_on_unique(&mut conn, result, &add, Some(id)).await
 }
 
-pub async fn dissolve(state: &AppState, me: &Principal, id: i64) -> AppResult<UnitRow> {
+pub async fn dissolve(state: &AppState, me: &Principal, id: crate::ids::UnitId) -> AppResult<UnitRow> {
+    let id = crate::ids::TypedId::get(id);
     let mut conn = state.db.write().await?;
     let unit = require_unit(&mut conn, id).await?;
     if !super::can_manage(me, &unit) {
@@ -318,7 +320,8 @@ pub async fn dissolve(state: &AppState, me: &Principal, id: i64) -> AppResult<Un
     transition(state, &mut conn, me, &unit, to, "DISSOLVE", None, EventTopic::UnitChanged).await
 }
 
-pub async fn review(state: &AppState, me: &Principal, id: i64, approve: bool, reason: Option<String>) -> AppResult<UnitRow> {
+pub async fn review(state: &AppState, me: &Principal, id: crate::ids::UnitId, approve: bool, reason: Option<String>) -> AppResult<UnitRow> {
+    let id = crate::ids::TypedId::get(id);
     let mut conn = state.db.write().await?;
     let unit = require_unit(&mut conn, id).await?;
     if !super::can_review(me, &unit) {
@@ -335,7 +338,8 @@ pub async fn review(state: &AppState, me: &Principal, id: i64, approve: bool, re
     transition(state, &mut conn, me, &unit, to, code, reason, EventTopic::UnitReviewed).await
 }
 
-pub async fn revoke(state: &AppState, me: &Principal, id: i64, reason: &str) -> AppResult<UnitRow> {
+pub async fn revoke(state: &AppState, me: &Principal, id: crate::ids::UnitId, reason: &str) -> AppResult<UnitRow> {
+    let id = crate::ids::TypedId::get(id);
     let mut conn = state.db.write().await?;
     let unit = require_unit(&mut conn, id).await?;
     if !super::can_review(me, &unit) {
