@@ -200,10 +200,34 @@ pub async fn print_records(state: &AppState, filter: &PrintRecordFilter, window:
     Ok(store::print_records_page(&mut conn, filter, window).await?)
 }
 
-/// The enterprise's cards of `season` counted by status (status name, count).
-pub async fn count_by_status(state: &AppState, enterprise_id: i64, season: i32) -> AppResult<Vec<(String, i64)>> {
+/// Trace cards counted by status (an enterprise's trace-code usage, a regiment
+/// area's cards).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CardCounts {
+    pub printed: i32,
+    pub exported: i32,
+    pub processing: i32,
+    pub finished: i32,
+}
+
+impl CardCounts {
+    /// From (status, count) rows as the store groups them.
+    pub fn from_rows(rows: &[(String, i64)]) -> CardCounts {
+        let get = |s: &str| rows.iter().filter(|(k, _)| k == s).map(|(_, n)| *n as i32).sum();
+        CardCounts { printed: get("PRINTED"), exported: get("EXPORTED"), processing: get("PROCESSING"), finished: get("FINISHED") }
+    }
+}
+
+/// The enterprise's cards of `season` by status.
+pub async fn usage_of(conn: &mut DbConn, enterprise_id: i64, season: i32) -> AppResult<CardCounts> {
+    Ok(CardCounts::from_rows(&store::count_by_status(conn, enterprise_id, season).await?))
+}
+
+/// `cardUsage`: the calling enterprise's trace-code usage in a season.
+pub async fn usage(state: &AppState, me: &Principal, season: i32) -> AppResult<CardCounts> {
+    let enterprise_id = crate::tickets::enterprise_of(me)?;
     let mut conn = state.db.read().await?;
-    Ok(store::count_by_status(&mut conn, enterprise_id, season).await?)
+    usage_of(&mut conn, enterprise_id, season).await
 }
 
 /// May `me` see `card`? The admin, its enterprise, the regiment of its unit

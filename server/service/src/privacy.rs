@@ -5,20 +5,19 @@
 //! every resolver that shows a mobile asks the same question.
 
 use cotton_domain::identity::mask_mobile;
-use cotton_domain::orgs::Role;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Scope};
 
 /// A roster entry's mobile: the grower themself (their sign-in mobile), their
 /// company, the regiment whose area holds that company, and the admin.
 pub fn sees_grower_mobile(me: Option<&Principal>, grower_phone: &str, company_id: i64, company_regiment: Option<i64>) -> bool {
     let Some(me) = me else { return false };
-    match me.role {
-        Role::PlatformAdmin => true,
-        Role::Grower => me.phone.as_deref() == Some(grower_phone),
-        Role::Company => me.org_id == Some(company_id),
-        Role::Regiment => me.regiment_id.is_some() && me.regiment_id == company_regiment,
-        Role::Initiator | Role::Enterprise => false,
+    match &me.scope {
+        Scope::Admin => true,
+        Scope::Grower { phone } => phone == grower_phone,
+        Scope::Company { company_id: own, .. } => *own == company_id,
+        Scope::Regiment { regiment_id } => company_regiment == Some(*regiment_id),
+        Scope::Initiator { .. } | Scope::Enterprise { .. } | Scope::Nothing => false,
     }
 }
 
@@ -26,9 +25,7 @@ pub fn sees_grower_mobile(me: Option<&Principal>, grower_phone: &str, company_id
 /// area holds the account's org (it reviews registrations there).
 pub fn sees_account_mobile(me: Option<&Principal>, account_id: i64, org_regiment: Option<i64>) -> bool {
     let Some(me) = me else { return false };
-    me.account_id == account_id
-        || me.role == Role::PlatformAdmin
-        || (me.role == Role::Regiment && me.regiment_id.is_some() && me.regiment_id == org_regiment)
+    me.account_id == account_id || me.scope.is_admin() || org_regiment.is_some_and(|r| me.scope.regiment() == Some(r))
 }
 
 /// The mobile as the caller may see it.
@@ -39,6 +36,7 @@ pub fn shown_mobile(mobile: &str, unmasked: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cotton_domain::orgs::Role;
 
     fn p(role: Role, org: Option<i64>, regiment: Option<i64>, phone: Option<&str>) -> Principal {
         Principal::new(7, role, org, regiment, phone.map(str::to_owned))

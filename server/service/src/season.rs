@@ -1,7 +1,6 @@
 //! Season rules (rules §5): set by the platform admin per season; the defaults apply
 //! to a season nobody has set.
 
-use cotton_domain::orgs::Role;
 use cotton_domain::season::{SeasonRules, SeasonRulesPatch, validate_season};
 
 
@@ -50,7 +49,7 @@ pub async fn rules_of(state: &AppState, _me: &Principal, season: i32) -> AppResu
 /// `setSeasonRules`: the platform admin changes the given rules of a season; the
 /// others stay as they are.
 pub async fn set_rules(state: &AppState, me: &Principal, season: i32, patch: &SeasonRulesPatch) -> AppResult<SeasonRules> {
-    if me.role != Role::PlatformAdmin {
+    if !me.scope.is_admin() {
         return Err(AppError::Forbidden("只有平台管理员可以设置年度规则".into()));
     }
     let season = validate_season(season)?;

@@ -84,7 +84,7 @@ fn check_weights(gross: Decimal, tare: Option<Decimal>, moisture: Option<Decimal
 
 pub async fn find_grower_by_id_number(conn: &mut DbConn, id_number: &str) -> AppResult<GrowerRow> {
     let id_number = validate_id_number(id_number)?;
-    store::find_grower_by_id_number(conn, &id_number)
+    cotton_store::rosters::grower_by_id_number(conn, &id_number)
         .await?
         .ok_or_else(|| AppError::NotFound("该身份证号的种植者不在任何连队名册中".into()))
 }

@@ -76,7 +76,7 @@ impl Account {
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let Some(phone) = self.0.phone.as_deref() else { return Ok(None) };
         let me = ctx.principal().ok();
-        let org_regiment = if me.is_some_and(|p| p.role == Role::Regiment) {
+        let org_regiment = if me.is_some_and(|p| p.scope.regiment().is_some()) {
             load_org(ctx, self.0.org_id).await?.and_then(|o| o.0.area_regiment())
         } else {
             None

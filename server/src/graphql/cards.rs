@@ -223,8 +223,12 @@ pub struct CardUsage {
     finished: i32,
 }
 
-/// May `me` see this card? Its enterprise, the admin, the regiment of its unit,
-/// the grower of its ticket.
+impl From<cotton_service::cards::CardCounts> for CardUsage {
+    fn from(c: cotton_service::cards::CardCounts) -> Self {
+        CardUsage { printed: c.printed, exported: c.exported, processing: c.processing, finished: c.finished }
+    }
+}
+
 #[derive(Default)]
 pub struct CardQuery;
 
@@ -301,19 +305,7 @@ impl CardQuery {
     /// The enterprise's trace-code usage in a season.
     async fn card_usage(&self, ctx: &Context<'_>, season: i32) -> Result<CardUsage> {
         let me = ctx.principal()?;
-        let enterprise_id = cotton_service::tickets::enterprise_of(me)?;
-        let counts = cotton_service::cards::count_by_status(ctx.state(), enterprise_id, season).await?;
-        let mut usage = CardUsage::default();
-        for (status, n) in counts {
-            let n = n as i32;
-            match CardStatus::parse(&status) {
-                CardStatus::Printed => usage.printed += n,
-                CardStatus::Exported => usage.exported += n,
-                CardStatus::Processing => usage.processing += n,
-                CardStatus::Finished => usage.finished += n,
-            }
-        }
-        Ok(usage)
+        Ok(cotton_service::cards::usage(ctx.state(), me, season).await?.into())
     }
 }
 

@@ -63,7 +63,7 @@ impl ProductionLine {
     /// regiment reaches lines through `bale { line }`).
     async fn device_key(&self, ctx: &Context<'_>) -> Result<&str> {
         let me = ctx.principal()?;
-        if me.role != cotton_service::domain::orgs::Role::Enterprise || me.org_id != Some(self.0.enterprise_id) {
+        if !me.scope.is_enterprise(self.0.enterprise_id) {
             return Err(AppError::Forbidden("生产线的设备密钥只对本企业可见".into()).into());
         }
         Ok(&self.0.device_key)

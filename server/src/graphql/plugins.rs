@@ -94,7 +94,7 @@ impl PluginQuery {
     /// (FORBIDDEN for any other account): paths and reasons describe the server.
     async fn refused_plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RefusedPluginObject>> {
         let me = ctx.principal()?;
-        if me.role != cotton_service::domain::orgs::Role::PlatformAdmin {
+        if !me.scope.is_admin() {
             return Err(cotton_service::error::AppError::Forbidden("只有平台管理员可以查看被拒绝加载的插件".into()).into());
         }
         Ok(ctx

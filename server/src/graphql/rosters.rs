@@ -5,7 +5,6 @@ use crate::graphql::Batch;
 use cotton_service::ids::{GrowerId, OrgId, PlotId};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use cotton_service::domain::identity::mask_id_number;
-use cotton_service::domain::orgs::Role;
 use cotton_service::domain::season::validate_season;
 
 use cotton_service::rosters::{GrowerRow, GrowerSeason, GrowersById, LiveUnitOfPlot, PlotRow, PlotsOfGrowerSeason};
@@ -32,7 +31,7 @@ impl Grower {
         let own = ctx
             .principal()
             .ok()
-            .is_some_and(|p| p.role == Role::Grower && p.phone.is_some() && p.phone == self.0.phone);
+            .is_some_and(|p| p.scope.grower_phone().is_some() && p.scope.grower_phone() == self.0.phone.as_deref());
         if own { self.0.id_number.clone() } else { mask_id_number(&self.0.id_number) }
     }
     /// Masked (`138****8000`) for everyone but the grower themself, their company,
@@ -40,7 +39,7 @@ impl Grower {
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let Some(phone) = self.0.phone.as_deref() else { return Ok(None) };
         let me = ctx.principal().ok();
-        let company_regiment = if me.is_some_and(|p| p.role == Role::Regiment) {
+        let company_regiment = if me.is_some_and(|p| p.scope.regiment().is_some()) {
             load_org(ctx, Some(self.0.company_id)).await?.and_then(|o| o.0.area_regiment())
         } else {
             None

@@ -6,7 +6,6 @@ use cotton_service::ids::{OrgId, PlotId, TypedId, UnitId};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use cotton_service::domain::identity::mask_id_number;
-use cotton_service::domain::orgs::Role;
 use cotton_service::domain::units::{UnitKind, UnitStatus};
 use rust_decimal::Decimal;
 
@@ -202,7 +201,7 @@ impl TraceUnit {
     async fn legal_person(&self, ctx: &Context<'_>) -> Option<LegalPerson> {
         let u = &self.0;
         let unmasked = ctx.principal().ok().is_some_and(|me| {
-            me.role == Role::PlatformAdmin || cotton_service::units::can_manage(me, u) || cotton_service::units::can_review(me, u)
+            me.scope.is_admin() || cotton_service::units::can_manage(me, u) || cotton_service::units::can_review(me, u)
         });
         Some(LegalPerson {
             name: u.legal_name.clone()?,

@@ -89,13 +89,6 @@ macro_rules! ticket_values {
     }};
 }
 
-/// The grower of an ID number (already validated), on any company's roster.
-pub async fn find_grower_by_id_number(conn: &mut DbConn, id_number: &str) -> StoreResult<Option<GrowerRow>> {
-    Ok(db_run!(conn: {
-        growers::table.filter(growers::id_number.eq(id_number)).select(GrowerRow::as_select()).first(conn).await.optional()?
-    }))
-}
-
 /// The plots of a ticket, by plot id.
 pub async fn plot_ids_of(conn: &mut DbConn, ticket_id: i64) -> StoreResult<Vec<i64>> {
     Ok(db_run!(conn: {

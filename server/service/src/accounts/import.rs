@@ -63,7 +63,7 @@ impl ImportReport {
 /// from the regiments' sheet. `file` reads the upload, after the role check (a
 /// refused caller's file is never read).
 pub async fn import_company_accounts(state: &AppState, me: &Principal, file: impl FnOnce() -> AppResult<Vec<u8>>) -> AppResult<ImportReport> {
-    if me.role != Role::PlatformAdmin {
+    if !me.scope.is_admin() {
         return Err(AppError::forbidden());
     }
     let rows = files::read_xlsx(file()?, &COMPANY_ACCOUNTS_HEADER)?;

@@ -16,7 +16,6 @@ use crate::db::{DbConn, Dec};
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use cotton_domain::orgs::Role;
 use crate::files::SheetRow;
 use crate::units::UnitRow;
 use cotton_store::quality::{self as store, InspectionValues};
@@ -43,7 +42,7 @@ fn same_as(line: &InspectionLine, r: &InspectionRow) -> bool {
 /// `importInspections`: the platform admin imports official inspection results
 /// per bale barcode (CSV or xlsx). `file` reads the upload after the role check.
 pub async fn import_inspections(state: &AppState, me: &Principal, file: impl FnOnce() -> AppResult<Vec<u8>>) -> AppResult<ImportReport> {
-    if me.role != Role::PlatformAdmin {
+    if !me.scope.is_admin() {
         return Err(AppError::Forbidden("只有平台管理员可以导入公检数据".into()));
     }
     let rows = crate::files::read_table(file()?, &INSPECTION_HEADER)?;

@@ -88,19 +88,11 @@ pub async fn area_figures(conn: &mut DbConn, regiment: i64, season: i32) -> AppR
 }
 
 /// Trace cards of the area's units, by status.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AreaCards {
-    pub printed: i32,
-    pub exported: i32,
-    pub processing: i32,
-    pub finished: i32,
-}
+pub type AreaCards = crate::cards::CardCounts;
 
 /// Card counts by status over the units of `regiment` in `season`.
 pub async fn area_cards(conn: &mut DbConn, regiment: i64, season: i32) -> AppResult<AreaCards> {
-    let rows = store::area_cards_by_status(conn, regiment, season).await?;
-    let get = |s: &str| rows.iter().find(|(k, _)| k == s).map(|(_, n)| *n as i32).unwrap_or(0);
-    Ok(AreaCards { printed: get("PRINTED"), exported: get("EXPORTED"), processing: get("PROCESSING"), finished: get("FINISHED") })
+    Ok(AreaCards::from_rows(&store::area_cards_by_status(conn, regiment, season).await?))
 }
 
 /// The area's totals: what `areaReport` answers above its unit rows and what the
@@ -290,12 +282,12 @@ async fn lint_links(
     Ok((total, Fetched { rows, has_previous_page, has_next_page }))
 }
 
-fn links_xlsx(season: i32, usage: (i64, i64, i64, i64), links: &[LinkRow]) -> AppResult<Vec<u8>> {
+fn links_xlsx(season: i32, usage: crate::cards::CardCounts, links: &[LinkRow]) -> AppResult<Vec<u8>> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let s1 = book.add_worksheet().set_name("追溯码使用").map_err(xlsx_err)?;
     s1.write_string_with_format(0, 0, format!("{season}年度 追溯码使用情况"), &bold).map_err(xlsx_err)?;
-    for (i, (label, n)) in [("已打印", usage.0), ("已导出", usage.1), ("加工中", usage.2), ("已完成", usage.3)].iter().enumerate() {
+    for (i, (label, n)) in [("已打印", usage.printed), ("已导出", usage.exported), ("加工中", usage.processing), ("已完成", usage.finished)].iter().enumerate() {
         s1.write_string(2 + i as u32, 0, *label).map_err(xlsx_err)?;
         s1.write_number(2 + i as u32, 1, *n as f64).map_err(xlsx_err)?;
     }
@@ -317,12 +309,6 @@ fn links_xlsx(season: i32, usage: (i64, i64, i64, i64), links: &[LinkRow]) -> Ap
     }
     s2.autofit();
     book.save_to_buffer().map_err(xlsx_err)
-}
-
-async fn usage_counts(conn: &mut DbConn, enterprise_id: i64, season: i32) -> AppResult<(i64, i64, i64, i64)> {
-    let rows = cotton_store::cards::count_by_status(conn, enterprise_id, season).await?;
-    let get = |s: &str| rows.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
-    Ok((get("PRINTED"), get("EXPORTED"), get("PROCESSING"), get("FINISHED")))
 }
 
 const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -362,7 +348,7 @@ pub async fn lint_association(state: &AppState, me: &Principal, season: i32, win
 pub async fn enterprise_report_xlsx(state: &AppState, me: &Principal, season: i32) -> AppResult<RenderedFile> {
     let enterprise_id = crate::tickets::enterprise_of(me)?;
     let mut conn = state.db.read().await?;
-    let usage = usage_counts(&mut conn, enterprise_id, season).await?;
+    let usage = crate::cards::usage_of(&mut conn, enterprise_id, season).await?;
     let (_, links) = lint_links(&mut conn, enterprise_id, season, None).await?;
     let bytes = links_xlsx(season, usage, &links.rows)?;
     Ok(RenderedFile { file_name: format!("加工企业追溯报表-{season}.xlsx"), mime_type: XLSX_MIME.into(), bytes })

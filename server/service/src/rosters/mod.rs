@@ -8,7 +8,7 @@ use cotton_domain::orgs::{OrgKind, Role};
 use cotton_domain::units::{APPROVED_MODIFY_MSG, UnitStatus};
 use cotton_domain::RuleError;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Scope};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::orgs::OrgRow;
@@ -20,20 +20,21 @@ pub use cotton_store::rosters::{GrowerRow, GrowerSeason, GrowersById, LiveUnitOf
 /// May `me` read the roster of `company`? The company itself, its regiment, the
 /// admin, and initiators of that regiment (they build units from it).
 pub fn can_read_roster(me: &Principal, company: &OrgRow) -> bool {
-    match me.role {
-        Role::PlatformAdmin => true,
-        Role::Company => me.org_id == Some(company.id),
-        Role::Regiment | Role::Initiator => me.regiment_id.is_some() && me.regiment_id == company.regiment_id,
+    match &me.scope {
+        Scope::Admin => true,
+        Scope::Company { company_id, .. } => *company_id == company.id,
+        Scope::Regiment { regiment_id } => company.regiment_id == Some(*regiment_id),
+        Scope::Initiator { regiment_id, .. } => regiment_id.is_some() && *regiment_id == company.regiment_id,
         _ => false,
     }
 }
 
 /// May `me` import or edit the roster of `company`? The company, its regiment, the admin.
 pub fn can_edit_roster(me: &Principal, company: &OrgRow) -> bool {
-    match me.role {
-        Role::PlatformAdmin => true,
-        Role::Company => me.org_id == Some(company.id),
-        Role::Regiment => me.regiment_id.is_some() && me.regiment_id == company.regiment_id,
+    match &me.scope {
+        Scope::Admin => true,
+        Scope::Company { company_id, .. } => *company_id == company.id,
+        Scope::Regiment { regiment_id } => company.regiment_id == Some(*regiment_id),
         _ => false,
     }
 }

@@ -32,16 +32,16 @@ pub enum UnitError {
 /// A company manages the COMPANY units its accounts created (not the units of
 /// initiators registered under it); an initiator those they created.
 pub fn can_manage(me: &Principal, unit: &UnitRow) -> bool {
-    match me.role {
-        Role::Company => me.org_id == Some(unit.creator_org_id) && unit.kind() == UnitKind::Company,
-        Role::Initiator => me.account_id == unit.creator_account_id,
+    match &me.scope {
+        Scope::Company { company_id, .. } => *company_id == unit.creator_org_id && unit.kind() == UnitKind::Company,
+        Scope::Initiator { account_id, .. } => *account_id == unit.creator_account_id,
         _ => false,
     }
 }
 
 /// Only the regiment of the unit's region reviews it.
 pub fn can_review(me: &Principal, unit: &UnitRow) -> bool {
-    me.role == Role::Regiment && me.regiment_id == Some(unit.regiment_id)
+    me.scope.regiment() == Some(unit.regiment_id)
 }
 
 /// May `me` see `unit`? The admin all, a regiment its area, a company or initiator

@@ -83,9 +83,9 @@ async fn check_plots(conn: &mut DbConn, me: &Principal, season: i32, ids: &[i64]
         if p.season != season {
             return Err(AppError::Validation(format!("地块 {} 属于 {} 年度，不能加入 {} 年度的追溯单元", p.code, p.season, season)));
         }
-        let allowed = match me.role {
-            Role::Company => me.org_id == Some(p.company_id),
-            Role::Initiator => me.regiment_id.is_some() && company_regiment[&p.company_id] == me.regiment_id,
+        let allowed = match &me.scope {
+            crate::auth::Scope::Company { company_id, .. } => *company_id == p.company_id,
+            crate::auth::Scope::Initiator { regiment_id, .. } => regiment_id.is_some() && company_regiment[&p.company_id] == *regiment_id,
             _ => false,
         };
         if !allowed {
