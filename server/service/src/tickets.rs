@@ -18,15 +18,9 @@ use crate::state::AppState;
 use crate::tx::{Tx, retry_contended};
 use cotton_store::tickets as store;
 
+pub use crate::error::tickets::TicketError;
 pub use cotton_store::tickets::{NewTicket, TicketPlots, TicketRow, TicketsById};
 
-/// The weigh tickets' own refusals (`AppError::Ticket`, code in `error.rs`).
-#[derive(Debug, thiserror::Error)]
-pub enum TicketError {
-    /// TICKET_CARDED: a ticket with a trace card never changes.
-    #[error("磅单 {ticket_no} 已打印追溯卡，不能再修改")]
-    Carded { ticket_no: String },
-}
 
 /// What an upload carries. Optional weights left out keep their earlier value.
 #[derive(Debug, Clone)]

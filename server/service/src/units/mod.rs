@@ -14,20 +14,9 @@ use crate::error::{AppError, AppResult};
 use crate::ids::parse_id;
 use crate::state::AppState;
 
+pub use crate::error::units::UnitError;
 pub use cotton_store::units::{AccountsById, LivePlotsOfUnit, ReviewRow, ReviewsOfUnit, UnitRow, UnitsById};
 
-/// The trace units' own refusals (`AppError::Unit`, code in `error.rs`); the
-/// editing rules' refusals are the domain's `RuleError`.
-#[derive(Debug, thiserror::Error)]
-pub enum UnitError {
-    /// PLOT_TAKEN: the plot is in another live unit.
-    #[error("地块 {plot_code} 已在追溯单元 {unit_name}（{unit_code}）中，同一地块只能参加一个组团")]
-    PlotTaken { plot_code: String, unit_name: String, unit_code: String },
-    /// PLOT_TAKEN: a concurrent save took one of the plots first (the database's
-    /// one-live-unit index refused this one).
-    #[error("所选地块已被其他追溯单元占用")]
-    PlotTakenConcurrently,
-}
 
 /// A company manages the COMPANY units its accounts created (not the units of
 /// initiators registered under it); an initiator those they created.

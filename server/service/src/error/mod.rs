@@ -1,6 +1,10 @@
 //! One typed error for the whole API. Every variant maps to an `ErrorCode` of the
 //! contract (`extensions.code`) and carries a Chinese message for the operator.
 
+pub mod cards;
+pub mod tickets;
+pub mod units;
+
 use cotton_domain::RuleError;
 use cotton_store::StoreError;
 
@@ -104,9 +108,9 @@ pub enum AppError {
     Plugin(String),
     /// An area's own refusal, typed with its fields (the code is chosen in
     /// [`AppError::code`], the message is the variant's Chinese text).
-    Ticket(crate::tickets::TicketError),
-    Card(crate::cards::CardError),
-    Unit(crate::units::UnitError),
+    Ticket(tickets::TicketError),
+    Card(cards::CardError),
+    Unit(units::UnitError),
     Rule(RuleError),
     Unavailable(String),
     /// A concurrent change of the same rows won the race; the unit of work
@@ -122,20 +126,20 @@ impl From<RuleError> for AppError {
     }
 }
 
-impl From<crate::tickets::TicketError> for AppError {
-    fn from(e: crate::tickets::TicketError) -> Self {
+impl From<tickets::TicketError> for AppError {
+    fn from(e: tickets::TicketError) -> Self {
         AppError::Ticket(e)
     }
 }
 
-impl From<crate::cards::CardError> for AppError {
-    fn from(e: crate::cards::CardError) -> Self {
+impl From<cards::CardError> for AppError {
+    fn from(e: cards::CardError) -> Self {
         AppError::Card(e)
     }
 }
 
-impl From<crate::units::UnitError> for AppError {
-    fn from(e: crate::units::UnitError) -> Self {
+impl From<units::UnitError> for AppError {
+    fn from(e: units::UnitError) -> Self {
         AppError::Unit(e)
     }
 }
@@ -163,14 +167,14 @@ impl AppError {
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::BadFile(_) => ErrorCode::BadFile,
             AppError::Plugin(_) => ErrorCode::Plugin,
-            AppError::Ticket(crate::tickets::TicketError::Carded { .. }) => ErrorCode::TicketCarded,
-            AppError::Card(crate::cards::CardError::Late { .. }) => ErrorCode::TicketLate,
+            AppError::Ticket(tickets::TicketError::Carded { .. }) => ErrorCode::TicketCarded,
+            AppError::Card(cards::CardError::Late { .. }) => ErrorCode::TicketLate,
             AppError::Card(
-                crate::cards::CardError::PlotOutsideUnits { .. }
-                | crate::cards::CardError::PlotsInSeveralUnits
-                | crate::cards::CardError::UnitNotApproved { .. },
+                cards::CardError::PlotOutsideUnits { .. }
+                | cards::CardError::PlotsInSeveralUnits
+                | cards::CardError::UnitNotApproved { .. },
             ) => ErrorCode::UnitNotApproved,
-            AppError::Unit(crate::units::UnitError::PlotTaken { .. } | crate::units::UnitError::PlotTakenConcurrently) => ErrorCode::PlotTaken,
+            AppError::Unit(units::UnitError::PlotTaken { .. } | units::UnitError::PlotTakenConcurrently) => ErrorCode::PlotTaken,
             AppError::Rule(RuleError::Invalid(_)) => ErrorCode::Validation,
             AppError::Rule(RuleError::CardChecksum(_)) => ErrorCode::CardChecksum,
             AppError::Rule(RuleError::AreaTooSmall { .. }) => ErrorCode::AreaTooSmall,
