@@ -70,17 +70,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
             continue;
         }
         let org = cotton_service::orgs::find_by_code(&mut conn, org_code).await?.expect("demo org created above");
-        NewAccount {
-            username,
-            password_hash: &hash,
-            role: role.as_str(),
-            org_id: Some(org.id),
-            phone: None,
-            display_name: Some(&org.name),
-            created_at: Utc::now().naive_utc(),
-        }
-        .create(&mut conn)
-        .await?;
+        cotton_service::accounts::create_org_account(&mut conn, username, &hash, role, &org).await?;
     }
     let has_admin: i64 = cotton_service::db::accounts::count_with_role(&mut conn, Role::PlatformAdmin).await?;
     if has_admin == 0 {

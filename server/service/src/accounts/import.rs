@@ -1,10 +1,7 @@
 //! Bulk company accounts from the Excel sheet regiments fill in (rules §2).
 
-use crate::accounts::CreateAccount as _;
-use chrono::Utc;
 use cotton_domain::orgs::{self as rules, OrgKind, Role};
 
-use super::NewAccount;
 use crate::auth::{self, Principal};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -107,16 +104,6 @@ async fn import_row(state: &AppState, conn: &mut DbConn, row: &SheetRow) -> AppR
         }
     };
     let hash = auth::hash_password(password.clone()).await?;
-    NewAccount {
-        username: &username,
-        password_hash: &hash,
-        role: Role::Company.as_str(),
-        org_id: Some(company.id),
-        phone: None,
-        display_name: Some(&company.name),
-        created_at: Utc::now().naive_utc(),
-    }
-    .create(conn)
-    .await?;
+    super::create_org_account(conn, &username, &hash, Role::Company, &company).await?;
     Ok((ImportRowStatus::Created, generated.then(|| format!("初始密码：{password}"))))
 }

@@ -130,18 +130,23 @@ pub async fn create_account(state: &AppState, me: &Principal, username: &str, pa
         );
     }
     let hash = crate::auth::hash_password(password).await?;
-    let row = NewAccount {
-        username: &username,
-        password_hash: &hash,
+    create_org_account(&mut conn, &username, &hash, role, &org).await
+}
+
+/// Creates the account of an organisation (regiment, company, enterprise): the
+/// org's name as display name, no mobile. A taken username is CONFLICT.
+pub async fn create_org_account(conn: &mut DbConn, username: &str, password_hash: &str, role: Role, org: &crate::orgs::OrgRow) -> AppResult<AccountRow> {
+    NewAccount {
+        username,
+        password_hash,
         role: role.as_str(),
         org_id: Some(org.id),
         phone: None,
         display_name: Some(&org.name),
         created_at: Utc::now().naive_utc(),
     }
-    .create(&mut conn)
-    .await?;
-    Ok(row)
+    .create(conn)
+    .await
 }
 
 /// The role's name in the interface's words.
