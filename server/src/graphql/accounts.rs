@@ -159,3 +159,12 @@ impl AccountMutation {
 }
 
 pub use cotton_service::accounts::role_label;
+
+/// The account `id` through the request's batched loader (NOT_FOUND when gone).
+pub async fn load_account(ctx: &Context<'_>, id: i64) -> Result<Account> {
+    ctx.data_unchecked::<crate::graphql::Batch<cotton_service::units::AccountsById>>()
+        .load_one(id)
+        .await?
+        .map(Account::of)
+        .ok_or_else(|| cotton_service::error::AppError::NotFound("账号不存在".into()).into())
+}

@@ -15,7 +15,6 @@ use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, typed};
 use crate::graphql::tickets::Ticket;
 use cotton_service::tickets::TicketsById;
-use crate::graphql::AccountLoader;
 use crate::graphql::units::{TraceUnit, load_unit};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,11 +166,7 @@ impl PrintRecord {
         &self.0.printer
     }
     async fn by(&self, ctx: &Context<'_>) -> Result<Account> {
-        ctx.data_unchecked::<Loader<AccountLoader>>()
-            .load_one(self.0.by_account)
-            .await?
-            .map(Account::of)
-            .ok_or_else(|| AppError::NotFound("账号不存在".into()).into())
+        crate::graphql::accounts::load_account(ctx, self.0.by_account).await
     }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at.and_utc()

@@ -103,7 +103,6 @@ pub type Batch<L> = Loader<StoreLoader<L>>;
 // The former hand-written DataLoaders under their names, for the areas that
 // share them (`Loader<UnitLoader>` is `Batch<UnitsById>`).
 pub type UnitLoader = StoreLoader<cotton_service::units::UnitsById>;
-pub type AccountLoader = StoreLoader<cotton_service::units::AccountsById>;
 pub type CardLoader = StoreLoader<cotton_service::cards::CardsById>;
 pub type PlotUnitLoader = StoreLoader<cotton_service::rosters::LiveUnitOfPlot>;
 pub type PlotLoader = StoreLoader<cotton_service::rosters::PlotsById>;

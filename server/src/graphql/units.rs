@@ -152,11 +152,7 @@ impl Review {
         self.0.reason.as_deref()
     }
     async fn by(&self, ctx: &Context<'_>) -> Result<Account> {
-        ctx.data_unchecked::<Batch<AccountsById>>()
-            .load_one(self.0.by_account)
-            .await?
-            .map(Account::of)
-            .ok_or_else(|| AppError::NotFound("账号不存在".into()).into())
+        crate::graphql::accounts::load_account(ctx, self.0.by_account).await
     }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at.and_utc()
