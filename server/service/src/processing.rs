@@ -507,3 +507,75 @@ pub async fn own_line_state(state: &AppState, me: &Principal, line_id: crate::id
     let queue = stored_line_state(state, line.id).await?;
     Ok((line, queue))
 }
+
+// The VI line's operations (the online API): each checks the line is one of
+// `me`'s online lines first, then its own input, then applies one event.
+
+/// `scanCards`: up to the season's cards per scan, judged in order.
+pub async fn scan_cards(state: &AppState, me: &Principal, line_id: crate::ids::LineId, card_nos: &[String]) -> AppResult<Vec<(String, ScanOutcome)>> {
+    let line = online_line(state, me, line_id).await?;
+    let card_nos = normalize_all(card_nos)?;
+    match run_online(state, &line, ProcessingEvent::Scan { card_nos }, Utc::now()).await?.0 {
+        Outcome::Scanned(results) => Ok(results),
+        _ => Err(AppError::internal("scan without outcome")),
+    }
+}
+
+/// `enterDelayBales`: the delay bale count entered for a card (queues it).
+pub async fn enter_delay_bales(state: &AppState, me: &Principal, line_id: crate::ids::LineId, card_no: &str, count: i32) -> AppResult<(LineRow, LineState)> {
+    let line = online_line(state, me, line_id).await?;
+    if count < 0 {
+        return Err(AppError::Validation("延迟包数不能为负数".into()));
+    }
+    let card_no = normalize_card_no(card_no)?;
+    let (_, queue) = run_online(state, &line, ProcessingEvent::DelayEntered { card_no, count: count as u32 }, Utc::now()).await?;
+    Ok((line, queue))
+}
+
+/// `recordBale`: a bale off the press; the bale, and the card it finished if any.
+pub async fn record_bale(
+    state: &AppState,
+    me: &Principal,
+    line_id: crate::ids::LineId,
+    barcode: &str,
+    net_kg: Decimal,
+    moisture_pct: Option<Decimal>,
+    pressed_at: DateTime<Utc>,
+) -> AppResult<(LineRow, BaleRow, Option<String>, LineState)> {
+    use cotton_domain::weights::{validate_moisture_pct, validate_two_places, validate_weight_kg};
+    let line = online_line(state, me, line_id).await?;
+    if let Some(m) = moisture_pct {
+        validate_moisture_pct(m)?;
+        validate_two_places(m, "回潮率")?;
+    }
+    validate_weight_kg(net_kg, "棉包净重")?;
+    let event = ProcessingEvent::BalePressed { barcode: barcode.trim().to_string(), net_kg, moisture_pct, card_no: None };
+    match run_online(state, &line, event, pressed_at).await? {
+        (Outcome::Bale { bale, finished }, queue) => Ok((line, bale, finished, queue)),
+        _ => Err(AppError::internal("bale without outcome")),
+    }
+}
+
+/// `endCurrentCard`: "结束" — ends the head card by hand.
+pub async fn end_current_card(state: &AppState, me: &Principal, line_id: crate::ids::LineId) -> AppResult<(LineRow, LineState)> {
+    let line = online_line(state, me, line_id).await?;
+    let (_, queue) = run_online(state, &line, ProcessingEvent::CardEnded { card_no: String::new() }, Utc::now()).await?;
+    Ok((line, queue))
+}
+
+/// `reprocessCard`: a finished card processed again, with the enterprise's
+/// verification account.
+pub async fn reprocess_card(
+    state: &AppState,
+    me: &Principal,
+    line_id: crate::ids::LineId,
+    card_no: &str,
+    verifier_username: &str,
+    verifier_password: &str,
+) -> AppResult<(LineRow, LineState)> {
+    let line = online_line(state, me, line_id).await?;
+    let card_no = normalize_card_no(card_no)?;
+    let verifier = check_verifier(state, line.enterprise_id, verifier_username, verifier_password).await?;
+    let (_, queue) = run_online(state, &line, ProcessingEvent::Reprocess { card_no, verifier }, Utc::now()).await?;
+    Ok((line, queue))
+}

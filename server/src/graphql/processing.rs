@@ -7,12 +7,10 @@ use cotton_service::ids::LineId;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use cotton_service::domain::line::{LineState as DomainLineState, ScanOutcome as DomainOutcome};
-use cotton_service::domain::processing::ProcessingEvent;
 
-use cotton_service::processing::{BaleRow, CardsByNo, Outcome};
+use cotton_service::processing::{BaleRow, CardsByNo};
 use cotton_service::cards::CardRow;
 use crate::graphql::cards::TraceCard;
-use cotton_service::error::AppError;
 use crate::graphql::scalars::GqlDecimal;
 use crate::graphql::{CtxExt, typed};
 
@@ -202,10 +200,7 @@ impl ProcessingMutation {
     /// VI line: scan up to 20 card numbers, judged in order with the manual's prompts.
     async fn scan_cards(&self, ctx: &Context<'_>, line_id: ID, card_nos: Vec<String>) -> Result<Vec<ScanResult>> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
-        let card_nos = cotton_service::processing::normalize_all(&card_nos)?;
-        let (outcome, _) = cotton_service::processing::run_online(ctx.state(), &line, ProcessingEvent::Scan { card_nos }, Utc::now()).await?;
-        let Outcome::Scanned(results) = outcome else { return Err(AppError::internal("scan without outcome").into()) };
+        let results = cotton_service::processing::scan_cards(ctx.state(), me, typed::<LineId>(&line_id)?, &card_nos).await?;
         Ok(results
             .into_iter()
             .map(|(card_no, o)| ScanResult { card_no, outcome: o.into(), message: o.prompt().map(str::to_string) })
@@ -215,13 +210,7 @@ impl ProcessingMutation {
     /// VI line: the delay bale count entered for a card (queues it).
     async fn enter_delay_bales(&self, ctx: &Context<'_>, line_id: ID, card_no: String, count: i32) -> Result<LineState> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
-        if count < 0 {
-            return Err(AppError::Validation("延迟包数不能为负数".into()).into());
-        }
-        let card_no = cotton_service::processing::normalize_all(&[card_no])?.remove(0);
-        let (_, state) =
-            cotton_service::processing::run_online(ctx.state(), &line, ProcessingEvent::DelayEntered { card_no, count: count as u32 }, Utc::now()).await?;
+        let (line, state) = cotton_service::processing::enter_delay_bales(ctx.state(), me, typed::<LineId>(&line_id)?, &card_no, count).await?;
         Ok(line_state(state, line.enterprise_id))
     }
 
@@ -236,20 +225,8 @@ impl ProcessingMutation {
         pressed_at: DateTime<Utc>,
     ) -> Result<BaleResult> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
-        if let Some(m) = moisture_pct {
-            cotton_service::domain::weights::validate_moisture_pct(m.0)?;
-            cotton_service::domain::weights::validate_two_places(m.0, "回潮率")?;
-        }
-        cotton_service::domain::weights::validate_weight_kg(net_kg.0, "棉包净重")?;
-        let event = ProcessingEvent::BalePressed {
-            barcode: barcode.trim().to_string(),
-            net_kg: net_kg.0,
-            moisture_pct: moisture_pct.map(|m| m.0),
-            card_no: None,
-        };
-        let (outcome, state) = cotton_service::processing::run_online(ctx.state(), &line, event, pressed_at).await?;
-        let Outcome::Bale { bale, finished } = outcome else { return Err(AppError::internal("bale without outcome").into()) };
+        let (line, bale, finished, state) =
+            cotton_service::processing::record_bale(ctx.state(), me, typed::<LineId>(&line_id)?, &barcode, net_kg.0, moisture_pct.map(|m| m.0), pressed_at).await?;
         let finished_card = match finished {
             Some(no) => ctx
                 .data_unchecked::<Batch<CardsByNo>>()
@@ -264,9 +241,7 @@ impl ProcessingMutation {
     /// VI line: "结束" — ends the head card by hand.
     async fn end_current_card(&self, ctx: &Context<'_>, line_id: ID) -> Result<LineState> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
-        let (_, state) =
-            cotton_service::processing::run_online(ctx.state(), &line, ProcessingEvent::CardEnded { card_no: String::new() }, Utc::now()).await?;
+        let (line, state) = cotton_service::processing::end_current_card(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
         Ok(line_state(state, line.enterprise_id))
     }
 
@@ -280,10 +255,8 @@ impl ProcessingMutation {
         verifier_password: String,
     ) -> Result<LineState> {
         let me = ctx.principal()?;
-        let line = cotton_service::processing::online_line(ctx.state(), me, typed::<LineId>(&line_id)?).await?;
-        let card_no = cotton_service::processing::normalize_all(&[card_no])?.remove(0);
-        let verifier = cotton_service::processing::check_verifier(ctx.state(), line.enterprise_id, &verifier_username, &verifier_password).await?;
-        let (_, state) = cotton_service::processing::run_online(ctx.state(), &line, ProcessingEvent::Reprocess { card_no, verifier }, Utc::now()).await?;
+        let (line, state) =
+            cotton_service::processing::reprocess_card(ctx.state(), me, typed::<LineId>(&line_id)?, &card_no, &verifier_username, &verifier_password).await?;
         Ok(line_state(state, line.enterprise_id))
     }
 
