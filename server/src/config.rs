@@ -31,6 +31,11 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::limits::Net>,
     /// Folder of driver plugins (shared libraries) loaded at start.
     pub plugins_dir: PathBuf,
+    /// How long the events outbox keeps events for subscribers that reconnect
+    /// (`COTTON_EVENT_RETENTION_HOURS`, default 168 = 7 days, 1 to 8,760).
+    pub event_retention: Duration,
+    /// How often old events are pruned (`COTTON_EVENT_PRUNE_EVERY_SECS`, default 600).
+    pub event_prune_every: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -53,6 +58,8 @@ impl std::fmt::Debug for Config {
             .field("sms_per_ip", &self.sms_per_ip)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("plugins_dir", &self.plugins_dir)
+            .field("event_retention", &self.event_retention)
+            .field("event_prune_every", &self.event_prune_every)
             .finish()
     }
 }
@@ -90,6 +97,8 @@ impl Config {
             sms_per_ip: crate::limits::Rate::from_env("COTTON_SMS_PER_IP", env("COTTON_SMS_PER_IP"), "30/hour"),
             trusted_proxies: env("COTTON_TRUSTED_PROXIES").map(|v| crate::limits::parse_trusted(&v)).unwrap_or_default(),
             introspection: env("COTTON_INTROSPECTION").map(|v| v != "off" && v != "false" && v != "0").unwrap_or(true),
+            event_retention: Duration::from_secs(num("COTTON_EVENT_RETENTION_HOURS", 168).clamp(1, 8_760) * 3_600),
+            event_prune_every: Duration::from_secs(num("COTTON_EVENT_PRUNE_EVERY_SECS", 600).clamp(1, 86_400)),
         }
     }
 }

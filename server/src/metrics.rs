@@ -38,6 +38,9 @@ pub static EVENTS_PUBLISHED: LazyLock<IntCounter> =
 pub static LOGIN_FAILURES: LazyLock<IntCounter> =
     LazyLock::new(|| register(cotton_service::metrics::LOGIN_FAILURES.clone()));
 
+pub static GROUP_COMMIT_BATCH: LazyLock<Histogram> =
+    LazyLock::new(|| register(cotton_service::metrics::GROUP_COMMIT_BATCH.clone()));
+
 /// SQL statements sent to the database (what the N+1 test watches); the store counts them.
 pub static DB_QUERIES: LazyLock<IntCounter> =
     LazyLock::new(|| register(cotton_service::db::metrics::DB_QUERIES.clone()));
@@ -49,6 +52,7 @@ pub fn render() -> String {
     LazyLock::force(&GRAPHQL_DURATION);
     LazyLock::force(&EVENTS_PUBLISHED);
     LazyLock::force(&LOGIN_FAILURES);
+    LazyLock::force(&GROUP_COMMIT_BATCH);
     let mut buf = Vec::new();
     TextEncoder::new().encode(&REGISTRY.gather(), &mut buf).expect("text encoding");
     String::from_utf8(buf).unwrap_or_default()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use cotton_service::auth::TokenKeys;
 use crate::config::Config;
 use cotton_service::db::{DatabaseUrl, DbPool};
-use cotton_service::events::EventBus;
+use cotton_service::events::{EventBus, Retention};
 use cotton_service::sms::LogSmsSender;
 use cotton_service::state::AppState;
 
@@ -18,10 +18,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DbPool> {
 }
 
 pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<ServerState> {
-    let bus = match &db {
-        DbPool::Sqlite { .. } => EventBus::in_process(),
-        DbPool::Postgres { url, .. } => EventBus::postgres(url.clone()),
-    };
+    let bus = EventBus::start(db.clone(), Retention { keep: config.event_retention, prune_every: config.event_prune_every });
     let secret = TokenKeys::load_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
     let keys = TokenKeys::new(&secret, config.access_ttl, config.refresh_ttl);
     let sms = Arc::new(LogSmsSender::new(config.dev_mode));
@@ -34,7 +31,8 @@ pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<ServerSta
         refused = plugins.refused().len(),
         "driver plugins"
     );
-    let app = AppState { db, bus, keys, sms, plugins, quality: Default::default() };
+    let ticket_commits = cotton_service::tickets::TicketCommits::start(db.clone(), bus.clone());
+    let app = AppState { db, bus, keys, sms, plugins, quality: Default::default(), ticket_commits };
     Ok(ServerState { app, config: Arc::new(config) })
 }
 

@@ -21,6 +21,7 @@ both_backends!(
     late_ticket_gets_no_card,
     grower_tickets_lists_own_uncarded_tickets,
     events_ticket_uploaded_and_card_printed,
+    concurrent_uploads_are_group_committed,
 );
 
 fn num(v: &Value) -> Decimal {
@@ -486,4 +487,86 @@ async fn events_ticket_uploaded_and_card_printed(backend: Backend) {
     let extra = sub.any_event_within(Duration::from_secs(2)).await;
     assert!(extra.is_none(), "nothing else was delivered: {extra:?}");
     sub.close().await;
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok())).unwrap_or(0.0)
+}
+
+async fn group_commit_jobs(srv: &TestServer) -> f64 {
+    let text = srv.http.get(srv.url("/metrics")).send().await.expect("GET /metrics").text().await.unwrap();
+    metric(&text, "cotton_group_commit_batch_size_sum")
+}
+
+/// Group commit (issue 19): concurrent uploads share transactions, yet each is
+/// answered as if alone — new tickets created, identical resends answered with
+/// the same ticket, a ticket whose rule fails refused without failing the
+/// others, two different first uploads of one number: one wins, the other is a
+/// resend changing the gross weight (CONFLICT) — and exactly one
+/// TICKET_UPLOADED per ticket created.
+async fn concurrent_uploads_are_group_committed(backend: Backend) {
+    let (srv, g) = start(backend).await;
+    let qy = g.qy_a().to_string();
+    let mut sub = srv.subscribe(WsProto::TransportWs, &qy, EVENTS_SUB, json!({ "e": g.t.enterprise_a })).await;
+    let jobs_before = group_commit_jobs(&srv).await;
+
+    let p1 = g.plot("A1-01-1");
+    let g0 = Tk::new("GC-0", &g.id(1), std::slice::from_ref(&p1), "1000");
+    let mut calls: Vec<(String, Tk)> = Vec::new();
+    for i in 0..30 {
+        calls.push((format!("new {i}"), if i == 0 { g0.clone() } else { Tk::new(&format!("GC-{i}"), &g.id(1), std::slice::from_ref(&p1), "1000") }));
+    }
+    for i in 0..5 {
+        calls.push((format!("resend {i}"), g0.clone()));
+    }
+    for i in 0..3 {
+        // G2's plot on G1's ticket: refused by its own rule.
+        calls.push((format!("bad {i}"), Tk::new(&format!("GC-BAD-{i}"), &g.id(1), &[g.plot("A1-02-1")], "1000")));
+    }
+    let x = Tk::new("GC-X", &g.id(1), std::slice::from_ref(&p1), "1000");
+    calls.push(("x 1000".into(), x.clone()));
+    calls.push(("x 2000".into(), x.gross("2000")));
+
+    let answers = futures_util::future::join_all(calls.iter().map(|(_, tk)| upload_raw(&srv, &qy, tk))).await;
+    let mut ids = std::collections::BTreeMap::new();
+    let mut x_ok = 0;
+    let mut x_conflict = 0;
+    for ((what, _), resp) in calls.iter().zip(&answers) {
+        let t = &resp["data"]["uploadTicket"];
+        if what.starts_with("new") || what.starts_with("resend") {
+            assert!(t.is_object(), "{what}: {resp}");
+            ids.entry(s(&t["ticketNo"])).or_insert_with(Vec::new).push(s(&t["id"]));
+        } else if what.starts_with("bad") {
+            assert_eq!(err_code(resp), "VALIDATION", "{what}: {resp}");
+        } else if t.is_object() {
+            x_ok += 1;
+        } else {
+            assert_eq!(err_code(resp), "CONFLICT", "{what}: {resp}");
+            x_conflict += 1;
+        }
+    }
+    assert_eq!((x_ok, x_conflict), (1, 1), "one first upload of GC-X wins, the other is a changing resend");
+    assert_eq!(ids.len(), 30, "30 tickets: {ids:?}");
+    let gc0 = &ids["GC-0"];
+    assert_eq!(gc0.len(), 6, "GC-0 and its five resends");
+    assert!(gc0.iter().all(|id| id == &gc0[0]), "the resends answer the same ticket: {gc0:?}");
+    let open = open_ticket_nos(&srv, &qy, &g.id(1), SEASON).await;
+    assert_eq!(open.len(), 31, "30 + GC-X, none of the refused: {open:?}");
+    assert!(open.iter().all(|n| !n.starts_with("GC-BAD")), "{open:?}");
+
+    let mut announced = std::collections::BTreeMap::new();
+    for _ in 0..31 {
+        let ev = sub.next_event().await;
+        assert_eq!(ev["topic"], "TICKET_UPLOADED", "{ev}");
+        *announced.entry(s(&ev["ticketNo"])).or_insert(0) += 1;
+    }
+    assert_eq!(announced.len(), 31, "one event per ticket created: {announced:?}");
+    assert!(announced.values().all(|n| *n == 1), "{announced:?}");
+    let extra = sub.any_event_within(Duration::from_secs(2)).await;
+    assert!(extra.is_none(), "no event for a resend or a refusal: {extra:?}");
+    sub.close().await;
+
+    // Every upload that got past its checks went through the group commit once
+    // (30 new, 5 resends, 2 of GC-X); how many shared a batch depends on timing.
+    assert_eq!(group_commit_jobs(&srv).await - jobs_before, 37.0);
 }

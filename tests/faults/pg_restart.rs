@@ -6,8 +6,11 @@
 //! is down both instances answer /readyz 503 and refuse writes with
 //! UNAVAILABLE (a Chinese message, no hang); once it is back both are ready
 //! again and writes succeed without restarting either instance; the
-//! subscription opened before the outage receives RESYNC (A's LISTEN
-//! connection is back) and then, live, an event raised by a write on B.
+//! subscription opened before the outage receives the event of every company
+//! the load created, exactly once and in cursor order — those committed around
+//! the outage are read from the events outbox once A's LISTEN connection is
+//! back (issue 19), with no RESYNC — and then, live, an event raised by a
+//! write on B.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +23,7 @@ use crate::client::{Outcome, call, http_client};
 use crate::harness::*;
 use crate::private_pg::PrivatePg;
 
-const SUB: &str = "subscription { events { topic regionId } }";
+const SUB: &str = "subscription { events { cursor topic regionId } }";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
@@ -156,40 +159,38 @@ async fn postgres_restart_under_load() {
     })
     .await;
 
-    // RESYNC on the subscription opened before the outage (load events may come first).
-    let mut skipped = 0;
-    let resync_deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(Instant::now() < resync_deadline, "no RESYNC on the old subscription after the outage");
-        match sub.recv_within(Duration::from_secs(30)).await {
-            WsMsg::Next(p) => {
-                let ev = &p["data"]["events"];
-                if ev["topic"] == "RESYNC" {
-                    assert!(ev["regionId"].is_null(), "RESYNC carries no ids: {ev}");
-                    break;
-                }
-                assert_eq!(ev["topic"], "ORG_CREATED", "unexpected event {p}");
-                skipped += 1;
-            }
-            other => panic!("the subscription did not survive the outage: {other:?}"),
-        }
-    }
     load.stop.store(true, Ordering::SeqCst);
     for h in load.handles {
         h.await.expect("load client");
     }
 
-    // Live again across instances: a write on B reaches A's old subscription.
+    // Live again across instances: a write on B reaches A's old subscription,
+    // after (in cursor order) the event of every company the load created.
     let marker = b.create_org(&admin, "REGIMENT", "RX", "恢复后新团", Some(&division)).await;
-    let mut seen = false;
-    while let Some(ev) = sub.any_event_within(Duration::from_secs(15)).await {
-        if ev["topic"] == "ORG_CREATED" && ev["regionId"].as_str() == Some(marker.as_str()) {
-            seen = true;
-            break;
+    let mut load_events = 0usize;
+    let mut last_cursor = 0u64;
+    let mut seen_marker = false;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "the event of B's write after the outage did not reach A's subscriber");
+        // After the marker, a little longer for events numbered late (a
+        // sequencer that lost its connection in the outage).
+        let wait = if seen_marker { Duration::from_secs(3) } else { Duration::from_secs(30) };
+        let ev = match sub.recv_within(wait).await {
+            WsMsg::Next(p) => p["data"]["events"].clone(),
+            WsMsg::Timeout if seen_marker => break,
+            other => panic!("the subscription did not survive the outage: {other:?}"),
+        };
+        assert_eq!(ev["topic"], "ORG_CREATED", "nothing was lost, so no RESYNC: {ev}");
+        let cursor: u64 = ev["cursor"].as_str().and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("cursor: {ev}"));
+        assert!(cursor > last_cursor, "each event once, in cursor order: {cursor} after {last_cursor}");
+        last_cursor = cursor;
+        match ev["regionId"].as_str() {
+            Some(r) if r == regiment => load_events += 1,
+            Some(r) if r == marker => seen_marker = true,
+            _ => panic!("unexpected event {ev}"),
         }
-        assert_eq!(ev["topic"], "ORG_CREATED", "unexpected event {ev}");
     }
-    assert!(seen, "the event of B's write after the outage did not reach A's subscriber");
 
     // Every refusal was UNAVAILABLE; nothing was acknowledged and then lost.
     let mut line = Vec::new();
@@ -214,8 +215,9 @@ async fn postgres_restart_under_load() {
     let found = orgs["orgs"].as_array().map(Vec::len).unwrap_or(0);
     let acked_all: usize = load.tallies.iter().map(|t| t.lock().unwrap().acked.values().sum::<usize>()).sum();
     assert!(found >= acked_all, "acknowledged org writes {acked_all}, found {found}");
+    assert_eq!(load_events, found, "every company the load created (acknowledged {acked_all}) announced exactly once");
     println!(
-        "faults pg-restart: {}; orgs acknowledged {acked_all}, found {found}; not ready after {:.1?}; ready {:.1?} after the restart; RESYNC after {skipped} queued events",
+        "faults pg-restart: {}; orgs acknowledged {acked_all}, found {found}; not ready after {:.1?}; ready {:.1?} after the restart; {load_events} load events delivered, none lost",
         line.join("; "),
         down_a,
         ready_after,

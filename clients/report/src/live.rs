@@ -1,7 +1,10 @@
 //! The live loop: subscribe over `graphql-transport-ws` (the `graphql-ws-client`
 //! crate, typed operations from `ops`), keep the counts in step with the events,
-//! resynchronise from queries on start, after each event batch, periodically and
-//! after every reconnect, and reconnect with back-off.
+//! read the counts from queries on start, after each event batch and
+//! periodically, and reconnect with back-off. A reconnect passes the cursor of
+//! the last event received (`events(after:)`): the server replays what was
+//! missed, so nothing is re-read unless something changed (or the server says
+//! RESYNC: its retention no longer holds what was missed).
 
 use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
@@ -131,6 +134,8 @@ pub struct Report {
     pub region: String,
     area: Option<area_report::AreaReportAreaReport>,
     events: u64,
+    /// The cursor of the last event received (replayed from on reconnect).
+    cursor: Option<String>,
     last: Option<Counts>,
     stdin_open: bool,
 }
@@ -205,7 +210,7 @@ enum Ended {
 
 impl Report {
     pub fn new(api: Api, out: Output, cfg: Config, region: String) -> Report {
-        Report { api, out, cfg, region, area: None, events: 0, last: None, stdin_open: true }
+        Report { api, out, cfg, region, area: None, events: 0, cursor: None, last: None, stdin_open: true }
     }
 
     fn counts(&self) -> Counts {
@@ -328,7 +333,7 @@ impl Report {
             .map_err(|_| "等待 connection_ack 超时".to_string())?
             .map_err(refused)?;
         let actor = tokio::spawn(actor.into_future());
-        let op = StreamingOperation::<Events>::new(events::Variables { topics: Some(ops::all_topics()) });
+        let op = StreamingOperation::<Events>::new(events::Variables { topics: Some(ops::all_topics()), after: self.cursor.clone() });
         let events = match timeout(HANDSHAKE, client.subscribe(op)).await {
             Ok(Ok(events)) => events,
             Ok(Err(e)) => {
@@ -357,6 +362,7 @@ impl Report {
                             return self.subscription_error(&errors).await;
                         }
                         if let Some(ev) = resp.data {
+                            self.cursor = Some(ev.events.cursor.clone());
                             if batch.is_empty() {
                                 batch_deadline = Instant::now() + BATCH_WINDOW;
                             }
@@ -417,8 +423,11 @@ impl Report {
             let attempt = async {
                 let live = self.connect().await?;
                 // Subscribed first, then read: whatever happens from now on is
-                // either in the read or arrives as an event.
-                self.resync().await.map_err(|e| e.to_string())?;
+                // either in the read or arrives as an event. After a reconnect
+                // with a cursor the replay brings what was missed instead.
+                if self.cursor.is_none() || self.area.is_none() {
+                    self.resync().await.map_err(|e| e.to_string())?;
+                }
                 Ok::<Live, String>(live)
             };
             let why = match attempt.await {

@@ -22,6 +22,7 @@ pub mod cards;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod group_commit;
 pub mod ids;
 pub mod lines;
 pub mod metrics;

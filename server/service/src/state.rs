@@ -20,4 +20,6 @@ pub struct AppState {
     pub plugins: Arc<PluginRegistry>,
     /// Per-unit quality aggregates keyed by `quality_rev` (`aggregate_cache::AggregateCache`).
     pub quality: Arc<crate::aggregate_cache::AggregateCache>,
+    /// First uploads of tickets, written in group-commit batches (`tickets::TicketCommits`).
+    pub ticket_commits: crate::tickets::TicketCommits,
 }

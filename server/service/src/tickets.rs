@@ -10,16 +10,17 @@ use cotton_domain::weights;
 use rust_decimal::Decimal;
 
 use crate::auth::Principal;
-use crate::db::{DbConn, Dec};
+use crate::db::{DbConn, DbPool, Dec};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventTopic};
+use crate::events::{Event, EventBus, EventTopic};
+use crate::group_commit::GroupCommit;
 use crate::rosters::GrowerRow;
 use crate::state::AppState;
 use crate::tx::{Tx, retry_contended};
 use cotton_store::tickets as store;
 
 pub use crate::error::tickets::TicketError;
-pub use cotton_store::tickets::{NewTicket, TicketPlots, TicketRow, TicketsById};
+pub use cotton_store::tickets::{FirstUpload, NewTicket, TicketPlots, TicketRow, TicketsById};
 
 
 /// What an upload carries. Optional weights left out keep their earlier value.
@@ -171,10 +172,11 @@ async fn upload_once(state: &AppState, me: &Principal, up: &TicketUpload) -> App
         late: now.naive_utc() > weighed_at + window,
         updated_at: now.naive_utc(),
     };
-    let mut conn = state.db.write().await?;
-    if let Some(row) = insert_first(state, &mut conn, &first, &plot_ids, event.clone()).await? {
+    let first_upload = FirstUpload { ticket: first, plot_ids: plot_ids.clone(), event: crate::events::outbox_row(&event) };
+    if let Some(row) = state.ticket_commits.0.submit(first_upload).await?? {
         return Ok(row);
     }
+    let mut conn = state.db.write().await?;
 
     let existing = store::find_by_no(&mut conn, enterprise_id, season, &ticket_no).await?;
     // Optional fields not sent keep what an earlier upload gave.
@@ -287,20 +289,55 @@ async fn lookup(conn: &mut DbConn, id_number: &str, plot_ids: &[i64], season: i3
     Ok(Lookup { grower: found.grower, plots: found.plots, rules: crate::season::rules_or_defaults(found.rules, season) })
 }
 
-/// Inserts a ticket never uploaded before, its plots and its event in one
-/// transaction; `None` (and nothing written) when the ticket already exists.
-///
-/// The event's `pg_notify` is pipelined with the plots by the store (one round
-/// trip, docs/decisions.md "uploadTicket"), so it is staged there rather than by
-/// [`Tx::emit`], and published here once the transaction committed.
-async fn insert_first(state: &AppState, conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64], event: Event) -> AppResult<Option<TicketRow>> {
-    let mut tx = Tx::begin(state, conn).await?;
-    let written = store::insert_first(tx.conn(), ticket, plot_ids, crate::events::payload(&event)).await.map_err(AppError::from);
-    let row = tx.finish(written).await?;
-    if row.is_some() {
-        state.bus.committed(event);
+/// First uploads of tickets in group commit (docs/decisions.md "Group commit"):
+/// concurrent `uploadTicket` calls whose ticket is new are written together,
+/// one transaction per batch, each answered after that commit.
+#[derive(Clone)]
+pub struct TicketCommits(GroupCommit<FirstUpload, AppResult<Option<TicketRow>>>);
+
+/// Most tickets in one transaction.
+const MAX_BATCH: usize = 256;
+
+impl TicketCommits {
+    /// SQLite has one writer, so one committer; PostgreSQL a few, so a batch
+    /// fills while the previous one commits.
+    pub fn start(db: DbPool, bus: EventBus) -> Self {
+        let committers = match db {
+            DbPool::Sqlite { .. } => 1,
+            DbPool::Postgres { .. } => 4,
+        };
+        TicketCommits(GroupCommit::start(committers, MAX_BATCH, move |batch| {
+            let (db, bus) = (db.clone(), bus.clone());
+            async move { write_first_uploads(&db, &bus, batch).await }
+        }))
     }
-    Ok(row)
+}
+
+/// Writes a batch of first uploads in one transaction. Should the batch fail
+/// (a plot removed meanwhile, the database going away), each is written alone,
+/// so one ticket's failure is its own answer and not the others'.
+async fn write_first_uploads(db: &DbPool, bus: &EventBus, batch: Vec<FirstUpload>) -> Vec<AppResult<Option<TicketRow>>> {
+    if batch.len() > 1 {
+        match write_batch(db, bus, &batch).await {
+            Ok(rows) => return rows.into_iter().map(Ok).collect(),
+            Err(e) => tracing::info!(error = ?e, tickets = batch.len(), "a group commit failed; writing its tickets one by one"),
+        }
+    }
+    let mut answers = Vec::with_capacity(batch.len());
+    for one in batch.chunks(1) {
+        answers.push(write_batch(db, bus, one).await.map(|mut rows| rows.pop().flatten()));
+    }
+    answers
+}
+
+async fn write_batch(db: &DbPool, bus: &EventBus, batch: &[FirstUpload]) -> AppResult<Vec<Option<TicketRow>>> {
+    let mut conn = db.write().await?;
+    let mut tx = Tx::begin_on(bus, &mut conn).await?;
+    let written = store::insert_first_many(tx.conn(), batch).await.map_err(AppError::from);
+    if let Ok(rows) = &written {
+        tx.emitted_by_store(rows.iter().flatten().count());
+    }
+    tx.finish(written).await
 }
 
 /// For printing: the grower of an ID number and the enterprise's uploaded,

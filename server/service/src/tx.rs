@@ -1,8 +1,8 @@
-//! One unit of work: a write transaction that owns begin/commit, collects the
-//! events its change emits and publishes them only after COMMIT (events exist
-//! iff their change committed), and one bounded retry for races that the
-//! database (serialization failure) or the change itself ([`AppError::Contended`])
-//! reports.
+//! One unit of work: a write transaction that owns begin/commit, writes the
+//! events its change emits to the outbox in the same transaction (events exist
+//! iff their change committed) and wakes the publisher after COMMIT; and one
+//! bounded retry for races that the database (serialization failure) or the
+//! change itself ([`AppError::Contended`]) reports.
 //!
 //! ```ignore
 //! let mut tx = Tx::begin(state, &mut conn).await?;
@@ -17,7 +17,7 @@ use std::future::Future;
 
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventBus, StageEvent};
+use crate::events::{Event, EventBus, write_events};
 use crate::state::AppState;
 
 /// How many times a contended unit of work runs before its caller is told
@@ -28,15 +28,22 @@ pub const ATTEMPTS: usize = 8;
 pub struct Tx<'c> {
     conn: &'c mut DbConn,
     bus: EventBus,
-    events: Vec<Event>,
+    /// Events written to the outbox in this transaction.
+    events: usize,
 }
 
 impl<'c> Tx<'c> {
     /// BEGIN on `conn`, a write connection the caller holds (on SQLite there is
     /// one: never ask the pool for another while holding it).
     pub async fn begin(state: &AppState, conn: &'c mut DbConn) -> AppResult<Tx<'c>> {
+        Tx::begin_on(&state.bus, conn).await
+    }
+
+    /// [`Tx::begin`] for a caller that holds the bus rather than the whole state
+    /// (a group committer).
+    pub async fn begin_on(bus: &EventBus, conn: &'c mut DbConn) -> AppResult<Tx<'c>> {
         conn.begin().await?;
-        Ok(Tx { conn, bus: state.bus.clone(), events: Vec::new() })
+        Ok(Tx { conn, bus: bus.clone(), events: 0 })
     }
 
     /// The transaction's connection, for the store's queries.
@@ -44,20 +51,23 @@ impl<'c> Tx<'c> {
         self.conn
     }
 
-    /// Emits `event` as part of this change: staged in the transaction (PostgreSQL
-    /// `pg_notify`, delivered by every instance only if it commits), published
-    /// in process after commit.
+    /// Emits `event` as part of this change: written to the events outbox in
+    /// this transaction, delivered (by every instance) only if it commits.
     pub async fn emit(&mut self, event: Event) -> AppResult<()> {
-        self.conn.stage_event(&event).await?;
-        self.events.push(event);
+        self.emit_all(vec![event]).await
+    }
+
+    /// Several events in few statements (a processing file links thousands of bales).
+    pub async fn emit_all(&mut self, events: Vec<Event>) -> AppResult<()> {
+        write_events(self.conn, &events).await?;
+        self.events += events.len();
         Ok(())
     }
 
-    /// Several events in one statement (a processing file links thousands of bales).
-    pub async fn emit_all(&mut self, events: Vec<Event>) -> AppResult<()> {
-        self.conn.stage_events(&events).await?;
-        self.events.extend(events);
-        Ok(())
+    /// Counts events a store call wrote to the outbox itself (pipelined with
+    /// its other statements).
+    pub fn emitted_by_store(&mut self, count: usize) {
+        self.events += count;
     }
 
     /// Ends the unit of work with the outcome of its body: COMMIT and publish
@@ -66,9 +76,7 @@ impl<'c> Tx<'c> {
         match outcome {
             Ok(v) => {
                 self.conn.commit().await?;
-                for event in self.events {
-                    self.bus.committed(event);
-                }
+                self.bus.committed(self.conn, self.events).await;
                 Ok(v)
             }
             Err(e) => {

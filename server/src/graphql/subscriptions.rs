@@ -15,6 +15,9 @@ use crate::graphql::{CtxExt, typed_as};
 #[derive(SimpleObject)]
 #[graphql(name = "Event")]
 pub struct GqlEvent {
+    /// Opaque and increasing: pass the last one seen as `events(after:)` when
+    /// subscribing again to first receive every visible event missed.
+    cursor: String,
     topic: EventTopic,
     at: DateTime<Utc>,
     region_id: Option<ID>,
@@ -25,19 +28,26 @@ pub struct GqlEvent {
     bale_barcode: Option<String>,
 }
 
-impl From<Event> for GqlEvent {
-    fn from(e: Event) -> Self {
+impl GqlEvent {
+    fn new(cursor: i64, e: &Event) -> Self {
         let id = |v: Option<i64>| v.map(|v| ID(v.to_string()));
         GqlEvent {
+            cursor: cursor.to_string(),
             topic: e.topic,
             at: e.at,
             region_id: id(e.region_id),
             enterprise_id: id(e.enterprise_id),
             unit_id: id(e.unit_id),
-            card_no: e.card_no,
-            ticket_no: e.ticket_no,
-            bale_barcode: e.bale_barcode,
+            card_no: e.card_no.clone(),
+            ticket_no: e.ticket_no.clone(),
+            bale_barcode: e.bale_barcode.clone(),
         }
+    }
+
+    /// Events were lost for good (pruned past the retention): re-query, then
+    /// go on after `cursor`.
+    fn resync(cursor: i64) -> Self {
+        GqlEvent::new(cursor, &Event::new(EventTopic::Resync))
     }
 }
 
@@ -46,13 +56,15 @@ pub struct Subscription;
 #[SubscriptionObject]
 impl Subscription {
     /// Live events the caller may see, optionally narrowed to topics, a region
-    /// (regiment) or an enterprise.
+    /// (regiment) or an enterprise. With `after` (the cursor of the last event
+    /// received), first every such event since then, from the outbox.
     async fn events(
         &self,
         ctx: &Context<'_>,
         topics: Option<Vec<EventTopic>>,
         region_id: Option<ID>,
         enterprise_id: Option<ID>,
+        after: Option<String>,
     ) -> Result<impl Stream<Item = GqlEvent>> {
         let who = ctx.principal()?.clone();
         if who.role == Role::Grower {
@@ -61,24 +73,68 @@ impl Subscription {
         }
         let region = region_id.as_ref().map(|r| typed_as::<OrgId>(r, "地区").map(TypedId::get)).transpose()?;
         let enterprise = enterprise_id.as_ref().map(|e| typed_as::<OrgId>(e, "企业").map(TypedId::get)).transpose()?;
-        let mut rx = ctx.state().bus.subscribe();
+        let after = after.as_deref().map(cotton_service::events::parse_cursor).transpose()?;
+        let state = ctx.state().clone();
+        // Subscribed before the replay reads the outbox: nothing committed in
+        // between is lost (what both carry is skipped by its cursor).
+        let mut rx = state.bus.subscribe();
+        // Live only: after every change answered so far.
+        let start = match after {
+            Some(c) => c,
+            None => cotton_service::events::last_cursor_now(&state).await?,
+        };
+        let wanted = move |event: &Event| {
+            topics.as_ref().is_none_or(|t| t.contains(&event.topic))
+                && region.is_none_or(|r| event.region_id == Some(r))
+                && enterprise.is_none_or(|e| event.enterprise_id == Some(e))
+                && cotton_service::events::visible_to(&who, event)
+        };
         Ok(async_stream::stream! {
+            // The last cursor this subscriber got or skipped.
+            let mut seen = start;
+            let mut replay_from = after;
             loop {
-                match rx.recv().await {
-                    // Missed events concern every subscriber, whatever it filters.
-                    Ok(event) if event.topic == EventTopic::Resync => yield GqlEvent::from(event),
-                    Ok(event) => {
-                        let wanted = topics.as_ref().is_none_or(|t| t.contains(&event.topic))
-                            && region.is_none_or(|r| event.region_id == Some(r))
-                            && enterprise.is_none_or(|e| event.enterprise_id == Some(e))
-                            && cotton_service::events::visible_to(&who, &event);
-                        if wanted {
-                            yield GqlEvent::from(event);
+                if let Some(from) = replay_from.take() {
+                    let mut from = from;
+                    loop {
+                        let page = match cotton_service::events::replay(&state, from).await {
+                            Ok(page) => page,
+                            Err(e) => {
+                                tracing::warn!(error = ?e, "cannot replay events; sending RESYNC");
+                                yield GqlEvent::resync(from);
+                                break;
+                            }
+                        };
+                        if let Some(pruned) = page.pruned_through {
+                            yield GqlEvent::resync(pruned);
+                            from = pruned;
+                        }
+                        for p in &page.events {
+                            from = p.cursor;
+                            if wanted(&p.event) {
+                                yield GqlEvent::new(p.cursor, &p.event);
+                            }
+                        }
+                        if !page.more {
+                            break;
                         }
                     }
+                    seen = from;
+                }
+                match rx.recv().await {
+                    Ok(p) => {
+                        if p.cursor <= seen {
+                            continue;
+                        }
+                        seen = p.cursor;
+                        if wanted(&p.event) {
+                            yield GqlEvent::new(p.cursor, &p.event);
+                        }
+                    }
+                    // Fell behind the fan-out: read what was skipped from the outbox.
                     Err(RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "slow subscriber skipped events; sending RESYNC");
-                        yield GqlEvent::from(Event::new(EventTopic::Resync));
+                        tracing::warn!(missed = n, "slow subscriber; replaying from the outbox");
+                        replay_from = Some(seen);
                     }
                     Err(RecvError::Closed) => break,
                 }

@@ -415,6 +415,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The events outbox (migration 000011): written in the change's transaction,
+    /// numbered (`seq`, the subscribers' cursor) after commit.
+    events (id) {
+        id -> BigInt,
+        seq -> Nullable<BigInt>,
+        at -> Timestamp,
+        payload -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
     accounts,

@@ -214,11 +214,10 @@ pub async fn upload_lookup(conn: &mut DbConn, id_number: &str, plot_ids: &[i64],
     Ok(UploadLookup { grower, plots, rules })
 }
 
-/// Inside the caller's transaction: inserts a ticket never uploaded before and
-/// its plots, and stages `event_payload` (PostgreSQL: its `pg_notify`, pipelined
-/// with the plots, one round trip; SQLite: nothing, the process publishes after
-/// commit). `None`, and nothing written, when the ticket already exists.
-pub async fn insert_first(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64], event_payload: String) -> StoreResult<Option<TicketRow>> {
+/// Inside the caller's transaction: inserts a ticket never uploaded before, its
+/// plots and its event's outbox row (on PostgreSQL the last two pipelined, one
+/// round trip). `None`, and nothing written, when the ticket already exists.
+pub async fn insert_first(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64], event: &crate::events::NewEvent) -> StoreResult<Option<TicketRow>> {
     let row: Option<TicketRow> = db_run!(conn: {
         diesel::insert_into(tickets::table)
             .values(ticket)
@@ -237,8 +236,8 @@ pub async fn insert_first(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64
             use diesel_async::RunQueryDsl;
             let c: &PgConn = c;
             let plots = diesel::insert_into(ticket_plots::table).values(plot_rows).execute(&mut &*c);
-            let notify = crate::events::pg_notify(event_payload).execute(&mut &*c);
-            let (p, n) = futures_util::join!(plots, notify);
+            let outbox = crate::events::insert_one_pg(c, event);
+            let (p, n) = futures_util::join!(plots, outbox);
             p?;
             n?;
         }
@@ -250,7 +249,67 @@ pub async fn insert_first(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64
             }
         }
     }
+    if let DbConn::Sqlite(_) = conn {
+        crate::events::insert(conn, std::slice::from_ref(event)).await?;
+    }
     Ok(Some(row))
+}
+
+/// One ticket of a group-commit batch: the ticket, its plots, its event's outbox row.
+pub struct FirstUpload {
+    pub ticket: NewTicket,
+    pub plot_ids: Vec<i64>,
+    pub event: crate::events::NewEvent,
+}
+
+/// Inside the caller's transaction: [`insert_first`] for a batch of tickets,
+/// answered in order (`None`: the ticket existed, or an earlier one of the batch
+/// has its number; nothing written for it). On PostgreSQL three statements for
+/// the whole batch (the tickets, then their plots and events pipelined).
+pub async fn insert_first_many(conn: &mut DbConn, batch: &[FirstUpload]) -> StoreResult<Vec<Option<TicketRow>>> {
+    let key = |t: &NewTicket| (t.enterprise_id, t.season, t.ticket_no.clone());
+    // The first of a number in the batch goes in; a later one is a resend.
+    let mut first_of: std::collections::HashMap<(i64, i32, String), usize> = std::collections::HashMap::new();
+    let firsts: Vec<usize> = (0..batch.len()).filter(|&i| *first_of.entry(key(&batch[i].ticket)).or_insert(i) == i).collect();
+    let DbConn::Postgres(c) = conn else {
+        let mut out = Vec::with_capacity(batch.len());
+        for (i, up) in batch.iter().enumerate() {
+            out.push(if firsts.contains(&i) { insert_first(conn, &up.ticket, &up.plot_ids, &up.event).await? } else { None });
+        }
+        return Ok(out);
+    };
+    use diesel_async::RunQueryDsl;
+    let c: &mut PgConn = c;
+    let tickets: Vec<&NewTicket> = firsts.iter().map(|&i| &batch[i].ticket).collect();
+    let inserted: Vec<TicketRow> = diesel::insert_into(tickets::table)
+        .values(tickets)
+        .on_conflict((tickets::enterprise_id, tickets::season, tickets::ticket_no))
+        .do_nothing()
+        .returning(TicketRow::as_returning())
+        .get_results(c)
+        .await?;
+    let mut by_key: std::collections::HashMap<(i64, i32, String), TicketRow> =
+        inserted.into_iter().map(|r| ((r.enterprise_id, r.season, r.ticket_no.clone()), r)).collect();
+    let mut out: Vec<Option<TicketRow>> = Vec::with_capacity(batch.len());
+    let mut plot_rows = Vec::new();
+    let mut events = Vec::new();
+    for (i, up) in batch.iter().enumerate() {
+        let row = if firsts.contains(&i) { by_key.remove(&key(&up.ticket)) } else { None };
+        if let Some(r) = &row {
+            plot_rows.extend(up.plot_ids.iter().map(|p| (ticket_plots::ticket_id.eq(r.id), ticket_plots::plot_id.eq(*p))));
+            events.push(up.event.clone());
+        }
+        out.push(row);
+    }
+    if !plot_rows.is_empty() {
+        let c: &PgConn = c;
+        let plots = diesel::insert_into(ticket_plots::table).values(plot_rows).execute(&mut &*c);
+        let outbox = diesel::insert_into(crate::schema::events::table).values(events).execute(&mut &*c);
+        let (p, e) = futures_util::join!(plots, outbox);
+        p?;
+        e?;
+    }
+    Ok(out)
 }
 
 /// An enterprise's tickets of a grower in a season that have no card yet, by weighing time.
