@@ -98,6 +98,7 @@ struct Cfg {
     publish_growers: usize,
     events: usize,
     pgbench_scale: u32,
+    smoke: bool,
     bin: PathBuf,
     plugins: PathBuf,
     postgraphile: bool,
@@ -294,6 +295,9 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
             bail!("manifest has no myResults growers for publish day");
         }
         log(format!("{}: publish day, {} growers sign in (sendSmsCode, growerLogin) and load myResults at once", backend.name(), phones.len()));
+        if phones.len() < cfg.publish_growers {
+            log(format!("  (--publish-growers {}: the manifest samples only {} growers at this scale)", cfg.publish_growers, phones.len()));
+        }
         let p = publish::run(&gq, &phones, &s(&mr["query"]), &mr["variables"]).await?;
         log(format!(
             "  publish day: {} ok, {} errors, p50 {:.1} ms p99 {:.1} ms max {:.1} ms, all done in {:.2} s (runner start spread {:.1} ms)",
@@ -305,8 +309,10 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
         if let Some(e) = &p.first_error {
             log(format!("    first error: {e}"));
         }
-        if p.ok == 0 {
-            bail!("publish day: no grower signed in and loaded myResults; first error: {}", p.first_error.unwrap_or_default());
+        // A full run shows errors in the table (the target is 0); the smoke, which
+        // only checks that every step works, stops on any.
+        if p.ok == 0 || (cfg.smoke && p.errors > 0) {
+            bail!("publish day: {} of {} growers failed; first error: {}", p.errors, p.growers, p.first_error.unwrap_or_default());
         }
         out.put("publishDay", &p);
     }
@@ -807,6 +813,7 @@ async fn main() -> Result<()> {
         publish_growers: args.publish_growers.unwrap_or(if smoke { 50 } else { 1000 }),
         events: args.events.unwrap_or(if smoke { 2 } else { 5 }),
         pgbench_scale: args.pgbench_scale.unwrap_or(if smoke { 1 } else { 10 }),
+        smoke,
         plugins: plugins_dir(&bin),
         bin,
         postgraphile: !args.no_postgraphile,
