@@ -3,11 +3,14 @@
 //! its own executable (target/release after `cargo build --release -p cotton-trace`,
 //! target/debug for `--smoke`), on fresh databases, and measures read, write,
 //! processing, statistics, fan-out and memory on SQLite and PostgreSQL, next to
-//! `pgbench -S` and PostGraphile 4 on the same PostgreSQL.
+//! `pgbench -S` and PostGraphile 4 on the same PostgreSQL, the write's SQL in
+//! pgbench and `COPY` of the upload files' rows; plus "publish day" (every grower
+//! signing in by SMS and loading `myResults` at once).
 
 mod fanout;
 mod load;
 mod procs;
+mod publish;
 mod refs;
 
 use std::collections::BTreeMap;
@@ -41,9 +44,13 @@ struct Args {
     /// Concurrency levels of the read and write loads; default 1,4,16,64 (--smoke 1,8)
     #[arg(long)]
     concurrency: Option<String>,
-    /// Subscribers of the fan-out measurement; default 1000 (--smoke 100)
+    /// Subscribers of the fan-out measurement; default 10000 (--smoke 100)
     #[arg(long)]
     subscribers: Option<usize>,
+    /// Growers signing in at once on publish day (at most the manifest's sampled
+    /// growers); default 1000 (--smoke 50)
+    #[arg(long)]
+    publish_growers: Option<usize>,
     /// Events fired in the fan-out measurement; default 5 (--smoke 2)
     #[arg(long)]
     events: Option<usize>,
@@ -56,13 +63,13 @@ struct Args {
     /// Skip PostGraphile (otherwise required under CI=true)
     #[arg(long)]
     no_postgraphile: bool,
-    /// Only these phases (comma-separated): pgbench,read,peer,write,vi,files,fanout,statistics.
+    /// Only these phases (comma-separated): pgbench,read,peer,publish,write,vi,files,fanout,statistics.
     /// For iterating on one figure; the season is still generated. Default: all.
     #[arg(long)]
     only: Option<String>,
 }
 
-const PHASES: [&str; 8] = ["pgbench", "read", "peer", "write", "vi", "files", "fanout", "statistics"];
+const PHASES: [&str; 9] = ["pgbench", "read", "peer", "publish", "write", "vi", "files", "fanout", "statistics"];
 
 fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
@@ -88,8 +95,10 @@ struct Cfg {
     warmup: Duration,
     levels: Vec<usize>,
     subscribers: usize,
+    publish_growers: usize,
     events: usize,
     pgbench_scale: u32,
+    smoke: bool,
     bin: PathBuf,
     plugins: PathBuf,
     postgraphile: bool,
@@ -184,6 +193,7 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
     };
     let db = BenchDb { url, dir: dir.clone() };
     let http = load::client();
+    let mut copy_rows: Option<(refs::CopyRows, refs::CopyRows)> = None;
 
     // ---- generate
     log(format!("{}: bench generate --scale {} --seed {}", backend.name(), cfg.scale, cfg.seed));
@@ -277,6 +287,36 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
         }
     }
 
+    // ---- publish day: growers sign in by SMS and load myResults, all at once
+    if cfg.runs("publish") {
+        let mr = &m["read"]["myResults"];
+        let phones: Vec<String> = mr["growers"].as_array().context("read.myResults.growers")?.iter().map(|g| s(&g["phone"])).take(cfg.publish_growers).collect();
+        if phones.is_empty() {
+            bail!("manifest has no myResults growers for publish day");
+        }
+        log(format!("{}: publish day, {} growers sign in (sendSmsCode, growerLogin) and load myResults at once", backend.name(), phones.len()));
+        if phones.len() < cfg.publish_growers {
+            log(format!("  (--publish-growers {}: the manifest samples only {} growers at this scale)", cfg.publish_growers, phones.len()));
+        }
+        let p = publish::run(&gq, &phones, &s(&mr["query"]), &mr["variables"]).await?;
+        log(format!(
+            "  publish day: {} ok, {} errors, p50 {:.1} ms p99 {:.1} ms max {:.1} ms, all done in {:.2} s (runner start spread {:.1} ms)",
+            p.ok, p.errors, p.p50_ms, p.p99_ms, p.max_ms, p.wall_seconds, p.start_spread_ms
+        ));
+        for (step, q) in &p.steps {
+            log(format!("    {step}: p50 {:.1} ms p99 {:.1} ms max {:.1} ms", q.p50_ms, q.p99_ms, q.max_ms));
+        }
+        if let Some(e) = &p.first_error {
+            log(format!("    first error: {e}"));
+        }
+        // A full run shows errors in the table (the target is 0); the smoke, which
+        // only checks that every step works, stops on any.
+        if p.ok == 0 || (cfg.smoke && p.errors > 0) {
+            bail!("publish day: {} of {} growers failed; first error: {}", p.errors, p.growers, p.first_error.unwrap_or_default());
+        }
+        out.put("publishDay", &p);
+    }
+
     // ---- write: uploadTicket
     if cfg.runs("write") {
         log(format!("{}: write uploadTicket", backend.name()));
@@ -358,9 +398,18 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
     // ---- processing: upload files
     if cfg.runs("files") {
         log(format!("{}: processing through upload files", backend.name()));
+        let marks = if backend == Backend::Postgres { Some(refs::copy_marks("cotton_bench").await?) } else { None };
         let files = run_files(&http, &gq, &m, &ent_tokens).await?;
         log(format!("  files: {} bales in {} files in {:.2} s = {:.0} bales/s", files["bales"], files["files"], files["seconds"].as_f64().unwrap_or(0.0), files["balesPerSec"].as_f64().unwrap_or(0.0)));
         out.put("processingFiles", files);
+        if let Some(marks) = marks {
+            // The reference: the same rows again by COPY, run at the end of this
+            // backend's run (servers stopped; the copies would skew the statistics).
+            let with = refs::copy_rows_since("cotton_bench", marks, "CPT", 1_000_000_000).await?;
+            let without = refs::copy_rows_since("cotton_bench", marks, "CPX", 2_000_000_000).await?;
+            log(format!("  files wrote {} bales and {} line records (kept for the COPY reference)", with.n_bales, with.n_records));
+            copy_rows = Some((with, without));
+        }
 
     }
 
@@ -379,7 +428,11 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
         let trig_prefix = s(&trig["ticketNoPrefix"]);
         let trig_vars = trig["variables"].clone();
         let (http2, gq2) = (http.clone(), gq.clone());
-        let stats = fanout::run(&ports, &s(&f["subscribeToken"]), &s(&f["subscription"]), f["variables"].clone(), cfg.subscribers, cfg.events, |k| {
+        let mut pids = vec![a.pid()];
+        if let Some(b) = &b {
+            pids.push(b.pid());
+        }
+        let stats = fanout::run(&ports, &pids, &s(&f["subscribeToken"]), &s(&f["subscription"]), f["variables"].clone(), cfg.subscribers, cfg.events, |k| {
             let mut vars = trig_vars.clone();
             vars["input"]["ticketNo"] = json!(format!("{trig_prefix}{k}"));
             vars["input"]["weighedAt"] = json!(now_rfc3339());
@@ -388,6 +441,10 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
         })
         .await?;
         log(format!("  fan-out: {} of {} deliveries, p50 {:.1} ms p99 {:.1} ms max {:.1} ms", stats.delivered, stats.subscribers * stats.events, stats.p50_ms, stats.p99_ms, stats.max_ms));
+        log(format!(
+            "  fan-out: subscribed in {:.1} s, warm-up missed {}, peak RSS {:?} MB (reset before: {:?}), RSS with subscribers {:?} MB",
+            stats.connect_seconds, stats.warmup_missed, stats.peak_rss_mb, stats.hwm_reset, stats.rss_mb_subscribed
+        ));
         if stats.delivered == 0 {
             bail!("fan-out: no event was delivered");
         }
@@ -421,6 +478,17 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
             .with_context(|| format!("no JSON line in bench allocate output:\n{stdout}"))?;
         log(format!("  allocate: {line} (process wall {wall:.2} s)"));
         out.put("statistics", json!({"allocate": line, "processWallSeconds": wall, "season": season, "units": m["statistics"]["units"]}));
+    }
+
+    // ---- the files phase's reference: COPY of the same rows (PostgreSQL)
+    if let Some((with, without)) = copy_rows {
+        log("postgres: COPY of the upload files' bales and line records (the files phase's reference)");
+        let on = refs::copy_in("cotton_bench", &with, true).await?;
+        let off = refs::copy_in("cotton_bench", &without, false).await?;
+        for c in [&on, &off] {
+            log(format!("  COPY {} bales + {} records, triggers {}: {:.3} s = {:.0} bales/s", c.bales, c.records, if c.triggers { "on" } else { "off" }, c.seconds, c.bales_per_sec));
+        }
+        out.put("processingFilesCopy", json!({"withTriggers": on, "withoutTriggers": off}));
     }
     Ok(out)
 }
@@ -633,6 +701,14 @@ fn table(runs: &[BackendRun], smoke: bool, scale: f64) -> Vec<Row> {
         if let Some(v) = res.get("processingFiles") {
             let bps = v["balesPerSec"].as_f64().unwrap_or(f64::NAN);
             row("processing upload files bales/s", b, f(bps, 0), "—".into(), "—".into(), "≥ 20000/s", Some(bps >= 20000.0));
+            if let Some(c) = res.get("processingFilesCopy") {
+                let on = c["withTriggers"]["balesPerSec"].as_f64().unwrap_or(f64::NAN);
+                let off = c["withoutTriggers"]["balesPerSec"].as_f64().unwrap_or(f64::NAN);
+                row("processing upload files vs COPY of their rows", b, f(bps, 0), format!("COPY {} bales/s (audit + FK triggers on)", f(on, 0)), f(bps / on, 2), "≥ 0.5 × COPY", Some(bps / on >= 0.5));
+                row("processing: the same rows by COPY, triggers off", b, f(off, 0), "upload files above".into(), f(bps / off, 2), "—", None);
+            } else if r.name == "postgres" {
+                row("processing upload files vs COPY of their rows", b, f(bps, 0), "COPY: not run".into(), "—".into(), "≥ 0.5 × COPY", None);
+            }
         }
         if let Some(v) = res.get("statistics") {
             let secs = v["allocate"]["seconds"].as_f64().or_else(|| v["allocate"]["wallSeconds"].as_f64()).unwrap_or(v["processWallSeconds"].as_f64().unwrap_or(f64::NAN));
@@ -641,9 +717,37 @@ fn table(runs: &[BackendRun], smoke: bool, scale: f64) -> Vec<Row> {
             row("statistics allocation s (this scale)", b, f(secs, 2), "—".into(), "—".into(), "—", None);
             row("statistics allocation s (×1/scale = full season)", b, f(full, 1), "—".into(), "—".into(), if pg_target { "< 60 s" } else { "(PostgreSQL target)" }, pg_target.then_some(full < 60.0));
         }
+        if let Some(v) = res.get("publishDay") {
+            let p99 = v["p99_ms"].as_f64().unwrap_or(f64::NAN);
+            let errors = v["errors"].as_u64().unwrap_or(u64::MAX);
+            row(
+                &format!("publish day: {} growers sign in + myResults p99 ms", v["growers"]),
+                b,
+                f(p99, 1),
+                format!("p50 {} ms, max {} ms, errors {}", f(v["p50_ms"].as_f64().unwrap_or(f64::NAN), 1), f(v["max_ms"].as_f64().unwrap_or(f64::NAN), 1), errors),
+                "—".into(),
+                "< 100 ms, 0 errors",
+                Some(p99 < 100.0 && errors == 0),
+            );
+        }
         if let Some(v) = res.get("fanout") {
             let p99 = v["p99_ms"].as_f64().unwrap_or(f64::NAN);
             row(&format!("fan-out p99 ms ({} subs, {} inst.)", v["subscribers"], v["instances"]), b, f(p99, 1), format!("p50 {} ms, missed {}", f(v["p50_ms"].as_f64().unwrap_or(f64::NAN), 1), v["missed"]), "—".into(), "< 200 ms", Some(p99 < 200.0 && v["missed"] == 0));
+            let peaks: Vec<f64> = v["peak_rss_mb"].as_array().map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect()).unwrap_or_default();
+            let held: Vec<f64> = v["rss_mb_subscribed"].as_array().map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect()).unwrap_or_default();
+            let reset = v["hwm_reset"].as_array().is_some_and(|a| a.iter().all(|x| x == true));
+            let join = |xs: &[f64]| xs.iter().map(|x| f(*x, 1)).collect::<Vec<_>>().join(" / ");
+            if !peaks.is_empty() {
+                row(
+                    &format!("fan-out peak RSS MB per instance ({} subs)", v["subscribers"]),
+                    b,
+                    join(&peaks),
+                    format!("{}RSS subscribed {} MB", if reset { "" } else { "peak since start; " }, join(&held)),
+                    "—".into(),
+                    "< 100 MB each",
+                    Some(peaks.iter().all(|p| *p < 100.0)),
+                );
+            }
         }
         if let Some(v) = res.get("memory") {
             let mb = v["peakRssMbAfterRead"].as_f64().unwrap_or(f64::NAN);
@@ -705,9 +809,11 @@ async fn main() -> Result<()> {
             .split(',')
             .map(|c| c.trim().parse::<usize>().context("bad --concurrency"))
             .collect::<Result<_>>()?,
-        subscribers: args.subscribers.unwrap_or(if smoke { 100 } else { 1000 }),
+        subscribers: args.subscribers.unwrap_or(if smoke { 100 } else { 10_000 }),
+        publish_growers: args.publish_growers.unwrap_or(if smoke { 50 } else { 1000 }),
         events: args.events.unwrap_or(if smoke { 2 } else { 5 }),
         pgbench_scale: args.pgbench_scale.unwrap_or(if smoke { 1 } else { 10 }),
+        smoke,
         plugins: plugins_dir(&bin),
         bin,
         postgraphile: !args.no_postgraphile,
@@ -722,6 +828,19 @@ async fn main() -> Result<()> {
             }
         },
     };
+    // Open files: the subscribers' sockets live in this process and, split over
+    // the instances, in the servers (which inherit this limit), next to the
+    // publish-day clients and the servers' own files and database connections.
+    let want_files = (cfg.subscribers + cfg.publish_growers + 4096) as u64;
+    let nofile = procs::raise_nofile(want_files);
+    if nofile < (cfg.subscribers + cfg.publish_growers + 1024) as u64 {
+        bail!(
+            "the open-files limit is {nofile} (hard limit reached), too low for {} subscribers and {} publish-day growers: \
+             raise it (`ulimit -Hn {want_files}` as root, or LimitNOFILE=) or pass a smaller --subscribers",
+            cfg.subscribers,
+            cfg.publish_growers
+        );
+    }
     let mut backends = Vec::new();
     for b in args.backends.split(',').map(str::trim).filter(|b| !b.is_empty()) {
         backends.push(match b {
@@ -742,12 +861,14 @@ async fn main() -> Result<()> {
         if machine["dirty"] == true { " (+ uncommitted changes)" } else { "" }
     );
     println!(
-        "binary: {} ({}) · scale {} · {} s per measurement · concurrency {:?} · the load client runs on the same {} cores as the servers",
+        "binary: {} ({}) · scale {} · {} s per measurement · concurrency {:?} · {} subscribers · {} publish-day growers · open files {nofile} · the load client runs on the same {} cores as the servers",
         cfg.bin.join("cotton-trace").display(),
         if cfg.bin.ends_with("release") { "release" } else { "debug" },
         cfg.scale,
         cfg.duration.as_secs_f64(),
         cfg.levels,
+        cfg.subscribers,
+        cfg.publish_growers,
         machine["cores"]
     );
 
@@ -811,7 +932,7 @@ async fn main() -> Result<()> {
         "smoke": smoke,
         "binary": if cfg.bin.ends_with("release") { "release" } else { "debug" },
         "scale": cfg.scale, "seed": cfg.seed, "durationSeconds": cfg.duration.as_secs_f64(),
-        "concurrency": cfg.levels, "subscribers": cfg.subscribers, "events": cfg.events,
+        "concurrency": cfg.levels, "subscribers": cfg.subscribers, "events": cfg.events, "publishGrowers": cfg.publish_growers,
         "pgbenchScale": cfg.pgbench_scale,
         "table": rows.iter().map(|r| json!({"metric": r.metric, "backend": r.backend, "value": r.value, "reference": r.reference, "ratio": r.ratio, "target": r.target, "met": r.met})).collect::<Vec<_>>(),
         "backends": runs.iter().map(|r| (r.name.to_string(), Value::Object(r.results.clone()))).collect::<serde_json::Map<_, _>>(),

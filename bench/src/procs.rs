@@ -93,6 +93,9 @@ impl BenchDb {
             .env("COTTON_JWT_SECRET", JWT_SECRET)
             .env("COTTON_ACCESS_TTL_SECS", "3600")
             .env("COTTON_PLUGINS_DIR", plugins)
+            // The runner is the proxy in front of publish day's many growers: it
+            // gives each its own address in X-Forwarded-For (limits per address).
+            .env("COTTON_TRUSTED_PROXIES", "127.0.0.1")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null());
         cmd
@@ -203,4 +206,31 @@ pub fn machine() -> serde_json::Value {
         "cpu": cpu, "cores": cores, "ramGb": ram_gb, "kernel": kernel,
         "commit": commit, "dirty": dirty, "postgresClient": pg,
     })
+}
+
+/// Raises this process's open-files limit (RLIMIT_NOFILE) to its hard limit, or
+/// to `want` if that is lower; the servers and tools it spawns inherit it. Returns
+/// the soft limit in force afterwards.
+pub fn raise_nofile(want: u64) -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed in.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        let target = if lim.rlim_max == libc::RLIM_INFINITY { want } else { want.min(lim.rlim_max as u64) };
+        if (lim.rlim_cur as u64) < target {
+            let new = libc::rlimit { rlim_cur: target as libc::rlim_t, rlim_max: lim.rlim_max };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &new) == 0 {
+                lim.rlim_cur = new.rlim_cur;
+            }
+        }
+    }
+    lim.rlim_cur as u64
+}
+
+/// Resets the peak RSS (VmHWM) of a process of ours to its current RSS
+/// (`/proc/PID/clear_refs`, "5", Linux ≥ 4.0). False when the kernel refused.
+pub fn reset_hwm(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }

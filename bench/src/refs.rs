@@ -1,5 +1,7 @@
 //! The references: `pgbench -S -M prepared` (physical limit of the same
-//! PostgreSQL) and PostGraphile 4 (peer GraphQL server over the same tables).
+//! PostgreSQL), PostGraphile 4 (peer GraphQL server over the same tables), the
+//! write's SQL in pgbench, and `COPY` of the rows the upload files wrote (physical
+//! limit of the files phase).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -217,4 +219,107 @@ pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, not
     }
     s.push_str("COMMIT;\n");
     Ok(s)
+}
+
+// ------------------------------------------------------------------ COPY of the upload files' rows
+
+/// The columns an upload file's bales and line records are inserted with
+/// (`cotton_store::processing::{NewBale, NewLineRecord}`; ids from the sequences).
+const BALE_COLUMNS: &str = "barcode, enterprise_id, line_id, card_id, net_kg, moisture_pct, conditioned_kg, traced, delay, pressed_at, seq";
+const RECORD_COLUMNS: &str = "line_id, seq, kind, payload, at, source";
+
+async fn connect(db: &str) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
+    let (client, conn) = tokio_postgres::connect(&pg_url(db), tokio_postgres::NoTls).await.with_context(|| format!("connect to {db}"))?;
+    let task = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok((client, task))
+}
+
+/// The highest ids of `bales` and `line_records` now: the rows a later step adds
+/// are those above.
+pub async fn copy_marks(db: &str) -> Result<(i64, i64)> {
+    let (c, _task) = connect(db).await?;
+    let row = c.query_one("SELECT (SELECT coalesce(max(id), 0) FROM bales), (SELECT coalesce(max(id), 0) FROM line_records)", &[]).await?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// The bales and line records above `marks`, as COPY text, with their keys made
+/// new so they can go into the same tables once more: barcode = `tag` + barcode
+/// (unique), seq + `seq_offset` (unique per line). Everything else is the row the
+/// server wrote.
+pub struct CopyRows {
+    pub bales: bytes::Bytes,
+    pub records: bytes::Bytes,
+    pub n_bales: u64,
+    pub n_records: u64,
+}
+
+pub async fn copy_rows_since(db: &str, marks: (i64, i64), tag: &str, seq_offset: i64) -> Result<CopyRows> {
+    use futures_util::StreamExt;
+    let (c, _task) = connect(db).await?;
+    let out = |sql: String| {
+        let c = &c;
+        async move {
+            let stream = c.copy_out(sql.as_str()).await?;
+            futures_util::pin_mut!(stream);
+            let mut buf = Vec::new();
+            let mut lines = 0u64;
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+                buf.extend_from_slice(&chunk);
+            }
+            Ok::<_, anyhow::Error>((bytes::Bytes::from(buf), lines))
+        }
+    };
+    let (bales, n_bales) = out(format!(
+        "COPY (SELECT '{tag}' || barcode, enterprise_id, line_id, card_id, net_kg, moisture_pct, conditioned_kg, traced, delay, pressed_at, seq + {seq_offset} \
+         FROM bales WHERE id > {} ORDER BY id) TO STDOUT",
+        marks.0
+    ))
+    .await?;
+    let (records, n_records) = out(format!(
+        "COPY (SELECT line_id, seq + {seq_offset}, kind, payload, at, source FROM line_records WHERE id > {} ORDER BY id) TO STDOUT",
+        marks.1
+    ))
+    .await?;
+    Ok(CopyRows { bales, records, n_bales, n_records })
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct CopyStats {
+    pub bales: u64,
+    pub records: u64,
+    pub triggers: bool,
+    pub seconds: f64,
+    #[serde(rename = "balesPerSec")]
+    pub bales_per_sec: f64,
+}
+
+/// One transaction on one connection: `COPY bales`, `COPY line_records`, COMMIT,
+/// timed from BEGIN to the end of COMMIT. `triggers = false` runs it with
+/// `session_replication_role = replica` (superuser): no audit triggers and no
+/// foreign-key checks — the bare write of the same rows and indexes.
+pub async fn copy_in(db: &str, rows: &CopyRows, triggers: bool) -> Result<CopyStats> {
+    use futures_util::SinkExt;
+    let (mut c, _task) = connect(db).await?;
+    let t0 = Instant::now();
+    let tx = c.transaction().await?;
+    if !triggers {
+        tx.batch_execute("SET LOCAL session_replication_role = replica").await?;
+    }
+    for (table, columns, data) in [("bales", BALE_COLUMNS, &rows.bales), ("line_records", RECORD_COLUMNS, &rows.records)] {
+        let sink = tx.copy_in(&format!("COPY {table} ({columns}) FROM STDIN")).await?;
+        futures_util::pin_mut!(sink);
+        sink.send(data.clone()).await?;
+        let n = sink.finish().await?;
+        let want = if table == "bales" { rows.n_bales } else { rows.n_records };
+        if n != want {
+            bail!("COPY {table}: {n} rows, expected {want}");
+        }
+    }
+    tx.commit().await?;
+    let secs = t0.elapsed().as_secs_f64();
+    Ok(CopyStats { bales: rows.n_bales, records: rows.n_records, triggers, seconds: secs, bales_per_sec: rows.n_bales as f64 / secs })
 }
