@@ -235,3 +235,107 @@ where
         hwm_reset,
     })
 }
+
+/// The first replay event's `k` (see [`replay_check`]).
+pub const REPLAY: usize = 2_000_000;
+
+#[derive(Debug, serde::Serialize)]
+pub struct ReplayStats {
+    /// Events raised while the subscriber was away.
+    pub events: usize,
+    /// Of those, received after reconnecting with `events(after: cursor)`.
+    pub replayed: usize,
+    pub missed: usize,
+    pub duplicates: usize,
+    /// Instance the subscriber left and the one it came back to (ports).
+    pub left_port: u16,
+    pub back_port: u16,
+    /// From the reconnect to the last missed event received.
+    pub replay_ms: f64,
+}
+
+/// Reconnect-and-replay: a subscriber receives one event and keeps its cursor,
+/// drops its connection, `events` events are raised (`fire(REPLAY + j)`, whose
+/// ticket numbers are `{prefix}{k}`), and it subscribes again with `after:` its
+/// cursor — on the other instance when there are two. Counts what it missed.
+pub async fn replay_check<F, Fut>(ports: &[u16], token: &str, variables: Value, prefix: &str, events: usize, mut fire: F) -> Result<ReplayStats>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    const QUERY: &str = "subscription($t: [EventTopic!], $after: String) { events(topics: $t, after: $after) { cursor topic ticketNo } }";
+    let (left_port, back_port) = (ports[0], *ports.last().expect("a port"));
+    let (ready_tx, mut ready_rx) = mpsc::channel(2);
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel();
+    let first = tokio::spawn(subscriber(0, left_port, token.to_string(), QUERY.into(), variables.clone(), ready_tx.clone(), out_tx.clone()));
+    match tokio::time::timeout(Duration::from_secs(30), ready_rx.recv()).await {
+        Ok(Some(Ok(()))) => {}
+        other => bail!("replay: the subscriber did not subscribe: {other:?}"),
+    }
+    // Its first event (retried: a `subscribe` has no acknowledgement).
+    let mut cursor = None;
+    for round in 0..5 {
+        fire(REPLAY + events + 1 + round).await.context("replay: fire the first event")?;
+        if let Ok(Some((_, _, p))) = tokio::time::timeout(Duration::from_secs(6), out_rx.recv()).await {
+            cursor = p["data"]["events"]["cursor"].as_str().map(str::to_string);
+            if cursor.is_some() {
+                break;
+            }
+            bail!("replay: the event has no cursor: {p}");
+        }
+    }
+    let cursor = cursor.context("replay: no first event")?;
+    first.abort();
+    let _ = first.await;
+    while out_rx.try_recv().is_ok() {}
+
+    for j in 0..events {
+        fire(REPLAY + j).await.with_context(|| format!("replay: fire missed event {j}"))?;
+    }
+    let mut vars = variables;
+    vars["after"] = json!(cursor);
+    let back = Instant::now();
+    let again = tokio::spawn(subscriber(1, back_port, token.to_string(), QUERY.into(), vars, ready_tx, out_tx));
+    match tokio::time::timeout(Duration::from_secs(30), ready_rx.recv()).await {
+        Ok(Some(Ok(()))) => {}
+        other => bail!("replay: the subscriber did not subscribe again: {other:?}"),
+    }
+    let wanted: std::collections::HashSet<String> = (0..events).map(|j| format!("{prefix}{}", REPLAY + j)).collect();
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut replay_ms = f64::NAN;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while seen.len() < wanted.len() {
+        match tokio::time::timeout_at(deadline, out_rx.recv()).await {
+            Ok(Some((_, at, p))) => {
+                if p.get("errors").is_some_and(|e| !e.is_null()) {
+                    bail!("replay: an error instead of an event: {p}");
+                }
+                let no = p["data"]["events"]["ticketNo"].as_str().unwrap_or("").to_string();
+                if wanted.contains(&no) {
+                    *seen.entry(no).or_default() += 1;
+                    replay_ms = at.saturating_duration_since(back).as_secs_f64() * 1000.0;
+                }
+            }
+            _ => break,
+        }
+    }
+    // Anything more within a moment would be a duplicate.
+    let settle = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(Some((_, _, p))) = tokio::time::timeout_at(settle, out_rx.recv()).await {
+        let no = p["data"]["events"]["ticketNo"].as_str().unwrap_or("").to_string();
+        if wanted.contains(&no) {
+            *seen.entry(no).or_default() += 1;
+        }
+    }
+    again.abort();
+    let replayed = seen.len();
+    Ok(ReplayStats {
+        events,
+        replayed,
+        missed: events - replayed,
+        duplicates: seen.values().map(|n| n - 1).sum(),
+        left_port,
+        back_port,
+        replay_ms,
+    })
+}

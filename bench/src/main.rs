@@ -449,6 +449,28 @@ async fn run_backend(backend: Backend, cfg: &Cfg, pgbench: Option<&[LoadStats]>)
             bail!("fan-out: no event was delivered");
         }
         out.put("fanout", &stats);
+
+        // Reconnect-and-replay: a subscriber away while events are raised gets
+        // every one of them when it comes back with its cursor (issue 19).
+        let replay_events = if cfg.smoke { 20 } else { 200 };
+        let (http3, gq3) = (http.clone(), gq.clone());
+        let (q3, t3, v3, p3) = (trig_query.clone(), trig_token.clone(), trig_vars.clone(), trig_prefix.clone());
+        let replay = fanout::replay_check(&ports, &s(&f["subscribeToken"]), f["variables"].clone(), &trig_prefix, replay_events, |k| {
+            let mut vars = v3.clone();
+            vars["input"]["ticketNo"] = json!(format!("{p3}{k}"));
+            vars["input"]["weighedAt"] = json!(now_rfc3339());
+            let (http, gq, q, t) = (http3.clone(), gq3.clone(), q3.clone(), t3.clone());
+            async move { gql(&http, &gq, Some(&t), &q, &vars).await.map(|_| ()) }
+        })
+        .await?;
+        log(format!(
+            "  replay: {} of {} missed events replayed after reconnecting (port {} -> {}), {} missed, {} duplicates, last after {:.1} ms",
+            replay.replayed, replay.events, replay.left_port, replay.back_port, replay.missed, replay.duplicates, replay.replay_ms
+        ));
+        if cfg.smoke && (replay.missed > 0 || replay.duplicates > 0) {
+            bail!("replay: {} missed and {} duplicated events after a reconnect", replay.missed, replay.duplicates);
+        }
+        out.put("replay", &replay);
         let mut hwm_end = vec![procs::rss_mb(a.pid()).map(|r| r.0)];
         if let Some(b) = &b {
             hwm_end.push(procs::rss_mb(b.pid()).map(|r| r.0));
@@ -748,6 +770,19 @@ fn table(runs: &[BackendRun], smoke: bool, scale: f64) -> Vec<Row> {
                     Some(peaks.iter().all(|p| *p < 100.0)),
                 );
             }
+        }
+        if let Some(v) = res.get("replay") {
+            let missed = v["missed"].as_u64().unwrap_or(u64::MAX);
+            let dup = v["duplicates"].as_u64().unwrap_or(u64::MAX);
+            row(
+                &format!("events missed by a subscriber that reconnects ({} raised while away)", v["events"]),
+                b,
+                missed.to_string(),
+                format!("replayed {}, duplicates {dup}, last after {} ms", v["replayed"], f(v["replay_ms"].as_f64().unwrap_or(f64::NAN), 1)),
+                "—".into(),
+                "0",
+                Some(missed == 0 && dup == 0),
+            );
         }
         if let Some(v) = res.get("memory") {
             let mb = v["peakRssMbAfterRead"].as_f64().unwrap_or(f64::NAN);
