@@ -32,7 +32,8 @@ pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<ServerSta
         "driver plugins"
     );
     let ticket_commits = cotton_service::tickets::TicketCommits::start(db.clone(), bus.clone());
-    let app = AppState { db, bus, keys, sms, plugins, quality: Default::default(), ticket_commits };
+    let bale_commits = cotton_service::processing::BaleCommits::start(db.clone(), bus.clone());
+    let app = AppState { db, bus, keys, sms, plugins, quality: Default::default(), ticket_commits, bale_commits };
     Ok(ServerState { app, config: Arc::new(config) })
 }
 

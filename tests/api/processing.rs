@@ -25,6 +25,7 @@ both_backends!(
     uploaded_file_with_zero_delay_links_like_the_online_vi_line,
     racing_bales_on_one_line_are_all_recorded,
     racing_duplicate_barcodes_record_one,
+    bales_of_several_lines_at_once_are_each_recorded,
 );
 
 fn judged_all(v: &[(&str, &str)]) -> Vec<(String, String, Option<String>)> {
@@ -677,4 +678,56 @@ async fn racing_duplicate_barcodes_record_one(backend: Backend) {
     let card = trace_card(&srv, &qy, &a).await;
     assert_eq!(bale_codes(&card), ["CCDUP"]);
     assert_eq!(dec(&card["processedLintKg"]), d("100"));
+}
+
+/// Group commit of online bales (issue 19): bales of three lines at once share
+/// transactions, yet each lands on its own line's card, the weights add up per
+/// card, and a bale whose barcode is taken is refused alone.
+async fn bales_of_several_lines_at_once_are_each_recorded(backend: Backend) {
+    let (srv, m) = start(backend).await;
+    let qy = m.qy_a().to_string();
+    let mut lines = Vec::new();
+    for (i, name) in ["一号线", "二号线", "三号线"].iter().enumerate() {
+        let vi = create_line(&srv, &qy, name, "VI").await;
+        let card = card_of(&srv, &qy, &ticket(&m, &format!("GL-{i}"), 7, "A1-07-1", "10000", "0")).await;
+        scan(&srv, &qy, &vi.id, &[&card]).await;
+        delay(&srv, &qy, &vi.id, &card, 0).await;
+        lines.push((vi, card));
+    }
+    let taken = bale_resp(&srv, &qy, &lines[0].0.id, "GLTAKEN", "100", None).await;
+    assert!(taken["errors"].is_null(), "{taken}");
+
+    let mut calls: Vec<(usize, String, &str)> = Vec::new();
+    for k in 0..4 {
+        for l in 0..3 {
+            calls.push((l, format!("GL{l}{k}"), ["101", "102", "103", "104"][k]));
+        }
+    }
+    calls.push((2, "GLTAKEN".into(), "100"));
+    let futs = calls.iter().map(|(l, code, net)| {
+        let (srv, qy, line) = (&srv, qy.as_str(), lines[*l].0.id.clone());
+        async move { bale_resp(srv, qy, &line, code, net, None).await }
+    });
+    let results = futures_util::future::join_all(futs).await;
+    for ((l, code, _), resp) in calls.iter().zip(&results) {
+        if code == "GLTAKEN" {
+            assert!(!resp["errors"].is_null(), "a barcode already recorded is refused: {resp}");
+        } else {
+            assert!(resp["errors"].is_null(), "bale {code}: {resp}");
+            assert_eq!(resp["data"]["recordBale"]["bale"]["card"]["cardNo"], lines[*l].1.as_str(), "bale {code} on its own line's card: {resp}");
+        }
+    }
+    for (l, (_, card)) in lines.iter().enumerate() {
+        let c = trace_card(&srv, &qy, card).await;
+        let mut codes = bale_codes(&c);
+        codes.sort();
+        let mut want: Vec<String> = (0..4).map(|k| format!("GL{l}{k}")).collect();
+        if l == 0 {
+            want.insert(0, "GLTAKEN".into());
+        }
+        want.sort();
+        assert_eq!(codes, want, "line {l}");
+        let kg = if l == 0 { d("510") } else { d("410") };
+        assert_eq!(dec(&c["processedLintKg"]), kg, "line {l}: 101 + 102 + 103 + 104 (+ 100 on line 0)");
+    }
 }

@@ -550,10 +550,100 @@ pub async fn record_bale(
     }
     validate_weight_kg(net_kg, "棉包净重")?;
     let event = ProcessingEvent::BalePressed { barcode: barcode.trim().to_string(), net_kg, moisture_pct, card_no: None };
-    match run_online(state, &line, event, pressed_at).await? {
+    let job = OnlineJob { line: line.clone(), event, at: pressed_at };
+    // Group commit: bales of several lines share one transaction; a bale that
+    // lost a race on its line runs again in a later batch.
+    match retry_contended(|| async { state.bale_commits.0.submit(job.clone()).await? }).await? {
         (Outcome::Bale { bale, finished }, queue) => Ok((line, bale, finished, queue)),
         _ => Err(AppError::internal("bale without outcome")),
     }
+}
+
+/// One online operation waiting for its group commit.
+#[derive(Clone)]
+pub struct OnlineJob {
+    line: LineRow,
+    event: ProcessingEvent,
+    at: DateTime<Utc>,
+}
+
+type OnlineAnswer = AppResult<(Outcome, LineState)>;
+
+/// Online VI bales (`recordBale`) in group commit (docs/decisions.md "Group
+/// commit"): the bales waiting at one moment, of any lines, are applied in one
+/// transaction, each in its own savepoint (its refusal or lost race is its own
+/// answer), and answered after that commit.
+#[derive(Clone)]
+pub struct BaleCommits(crate::group_commit::GroupCommit<OnlineJob, OnlineAnswer>);
+
+impl BaleCommits {
+    pub fn start(db: crate::db::DbPool, bus: crate::events::EventBus) -> Self {
+        let committers = match db {
+            crate::db::DbPool::Sqlite { .. } => 1,
+            crate::db::DbPool::Postgres { .. } => 4,
+        };
+        BaleCommits(crate::group_commit::GroupCommit::start(committers, 64, move |batch| {
+            let (db, bus) = (db.clone(), bus.clone());
+            async move { write_online_batch(&db, &bus, batch).await }
+        }))
+    }
+}
+
+/// Applies a batch of online operations in one transaction, in line order (so
+/// two committers lock the lines' states in the same order and cannot
+/// deadlock), keeping each line's operations in arrival order. Should the
+/// commit fail, each runs alone.
+async fn write_online_batch(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: Vec<OnlineJob>) -> Vec<OnlineAnswer> {
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by_key(|&i| batch[i].line.id);
+    if batch.len() > 1 {
+        match online_batch_once(db, bus, &batch, &order).await {
+            Ok(answers) => return answers,
+            Err(e) => tracing::info!(error = ?e, bales = batch.len(), "a group commit of online operations failed; running them one by one"),
+        }
+    }
+    let mut answers = Vec::with_capacity(batch.len());
+    for i in 0..batch.len() {
+        let one = online_batch_once(db, bus, &batch[i..=i], &[0]).await;
+        answers.push(one.and_then(|mut a| a.pop().unwrap_or_else(|| Err(AppError::internal("no answer")))));
+    }
+    answers
+}
+
+/// One transaction for `batch` applied in `order`; `Err` only when the
+/// transaction itself failed (each job's own failure is its answer).
+async fn online_batch_once(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: &[OnlineJob], order: &[usize]) -> AppResult<Vec<OnlineAnswer>> {
+    let mut conn = db.write().await?;
+    let mut tx = Tx::begin_on(bus, &mut conn).await?;
+    let mut answers: Vec<Option<OnlineAnswer>> = (0..batch.len()).map(|_| None).collect();
+    let mut outcome = Ok(());
+    for &i in order {
+        let job = &batch[i];
+        if let Err(e) = tx.conn().begin().await {
+            outcome = Err(AppError::from(e));
+            break;
+        }
+        let applied: OnlineAnswer = async {
+            let mut work = Work::load(tx.conn(), job.line.clone()).await?;
+            let record = ProcessingRecord { seq: (work.last_seq + 1) as u64, at: job.at, event: job.event.clone() };
+            let value = work.apply(tx.conn(), &record, "ONLINE").await?;
+            work.save(&mut tx).await?;
+            Ok((value, work.state))
+        }
+        .await;
+        let ended = match &applied {
+            Ok(_) => tx.conn().commit().await,
+            Err(_) => tx.conn().rollback().await,
+        };
+        // A unique violation: a concurrent request took the sequence number or barcode first.
+        answers[i] = Some(applied.map_err(|e: AppError| if e.is_unique_violation() { AppError::Contended(LINE_BUSY.into()) } else { e }));
+        if let Err(e) = ended {
+            outcome = Err(AppError::from(e));
+            break;
+        }
+    }
+    tx.finish(outcome).await?;
+    Ok(answers.into_iter().map(|a| a.unwrap_or_else(|| Err(AppError::internal("online operation not run")))).collect())
 }
 
 /// `endCurrentCard`: "结束" — ends the head card by hand.

@@ -22,4 +22,6 @@ pub struct AppState {
     pub quality: Arc<crate::aggregate_cache::AggregateCache>,
     /// First uploads of tickets, written in group-commit batches (`tickets::TicketCommits`).
     pub ticket_commits: crate::tickets::TicketCommits,
+    /// Online VI bales, written in group-commit batches (`processing::BaleCommits`).
+    pub bale_commits: crate::processing::BaleCommits,
 }
