@@ -180,13 +180,15 @@ impl Drop for PostGraphile {
 }
 
 /// A first `uploadTicket` of `candidate` (a manifest write candidate) as the SQL
-/// statements the server sends for it (tickets/mod.rs: the grower with its
+/// statements one ticket costs when it is its own transaction (the server's
+/// statements without group commit, service tickets.rs: the grower with its
 /// company's regiment, the plots, the season rules; then BEGIN, the INSERT … ON
-/// CONFLICT DO NOTHING, its plots, the event's pg_notify, COMMIT), each ticket
-/// number new. `notify = false` leaves out the pg_notify; `audit = false` runs the
-/// transaction with the audit triggers off (`session_replication_role = replica`,
-/// superuser only), to show what they cost.
-pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, notify: bool, audit: bool) -> Result<String> {
+/// CONFLICT DO NOTHING, its plots, the event's outbox row, COMMIT; the event's
+/// numbering after commit is left out: the server does it once for all that
+/// committed meanwhile), each ticket number new. `event = false` leaves out the event (row and
+/// numbering); `audit = false` runs the transaction with the audit triggers off
+/// (`session_replication_role = replica`, superuser only), to show what they cost.
+pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, event: bool, audit: bool) -> Result<String> {
     let input = &candidate["input"];
     let text = |k: &str| input[k].as_str().map(str::to_string);
     let id_number = text("growerIdNumber").context("candidate growerIdNumber")?;
@@ -212,13 +214,23 @@ pub fn ticket_script(candidate: &serde_json::Value, enterprise_org_id: &str, not
         dec("grossKg"), dec("tareKg"), dec("moisturePct"), dec("trashPct"), dec("lintYieldPct")
     ));
     s.push_str(&format!("INSERT INTO ticket_plots (ticket_id, plot_id) SELECT currval('tickets_id_seq'), p FROM unnest('{{{plots}}}'::bigint[]) AS p;\n"));
-    if notify {
-        // Another channel than the servers' (they would log the payload as garbage):
-        // the commit-time lock NOTIFY takes is the same for every channel.
-        s.push_str("SELECT pg_notify('cotton_bench_reference', 'TICKET_UPLOADED a payload as long as an event of the server, about two hundred bytes of JSON text in all .........................................................');\n");
+    if event {
+        // Built in SQL: a literal with JSON's colons would read as pgbench variables.
+        s.push_str("INSERT INTO bench_events (at, payload) SELECT now(), json_build_object('topic', 'TICKET_UPLOADED', 'at', now(), 'regionId', 1, 'enterpriseId', 1, 'unitId', NULL, 'cardNo', NULL, 'ticketNo', 'PB' || :n, 'baleBarcode', NULL)::text;\n");
     }
     s.push_str("COMMIT;\n");
     Ok(s)
+}
+
+/// The outbox copy [`ticket_script`] writes to: `bench_events`, like `events`
+/// (columns, defaults, indexes), so that the servers sharing the database do
+/// not deliver the reference's rows.
+pub async fn prepare_ticket_reference(db: &str) -> Result<()> {
+    let (c, _task) = connect(db).await?;
+    c.batch_execute("CREATE TABLE IF NOT EXISTS bench_events (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);")
+        .await
+        .context("create the outbox copy bench_events")?;
+    Ok(())
 }
 
 // ------------------------------------------------------------------ COPY of the upload files' rows

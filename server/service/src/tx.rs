@@ -76,7 +76,7 @@ impl<'c> Tx<'c> {
         match outcome {
             Ok(v) => {
                 self.conn.commit().await?;
-                self.bus.committed(self.conn, self.events).await;
+                self.bus.committed(self.events);
                 Ok(v)
             }
             Err(e) => {

@@ -72,16 +72,6 @@ pub async fn insert_one_pg(conn: &PgConn, row: &NewEvent) -> StoreResult<()> {
     Ok(())
 }
 
-/// Right after a commit that wrote events, outside any transaction: gives them
-/// their cursors (PostgreSQL: [`sequence_pending_pg`]; SQLite: nothing, the
-/// insert did).
-pub async fn sequence_pending(conn: &mut DbConn) -> StoreResult<()> {
-    match conn {
-        DbConn::Postgres(c) => sequence_pending_pg(c).await,
-        DbConn::Sqlite(_) => Ok(()),
-    }
-}
-
 /// PostgreSQL, outside any transaction: numbers the committed rows that have
 /// no cursor yet, in id order, and if there were any, NOTIFYs [`PG_CHANNEL`]
 /// with the highest. The advisory lock (held to the commit) makes sequencers of
