@@ -50,6 +50,7 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Query", "traceUnits", &[Admin, Regiment, Company, Initiator, Grower]),
     ("Query", "myResults", &[Grower]),
     ("Query", "growerTickets", ENTERPRISE),
+    ("Query", "tickets", ENTERPRISE),
     ("Query", "traceCard", &[Admin, Enterprise, Regiment, Grower]),
     ("Query", "bale", &[Admin, Enterprise, Regiment]),
     ("Query", "printRecords", ENTERPRISE),
@@ -226,6 +227,7 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
             "query($i: String!, $s: Int!) { growerTickets(idNumber: $i, season: $s) { __typename } }".into(),
             json!({ "i": fx.m.id(1), "s": SEASON }),
         ),
+        "tickets" => ("query($s: Int!) { tickets(season: $s) { __typename } }".into(), json!({ "s": SEASON })),
         "traceCard" => ("query($c: String!) { traceCard(cardNo: $c) { __typename } }".into(), json!({ "c": fx.card })),
         // No bale has this barcode: allowed roles get null, the others FORBIDDEN
         // (scope is tested in tests/api/rule_holes.rs).

@@ -22,6 +22,7 @@ both_backends!(
     grower_tickets_lists_own_uncarded_tickets,
     events_ticket_uploaded_and_card_printed,
     concurrent_uploads_are_group_committed,
+    enterprise_tickets_by_status_and_search,
 );
 
 fn num(v: &Value) -> Decimal {
@@ -569,4 +570,73 @@ async fn concurrent_uploads_are_group_committed(backend: Backend) {
     // Every upload that got past its checks went through the group commit once
     // (30 new, 5 resends, 2 of GC-X); how many shared a batch depends on timing.
     assert_eq!(group_commit_jobs(&srv).await - jobs_before, 37.0);
+}
+
+const TICKETS_Q: &str = "query($s: Int!, $st: TicketStatus, $q: String, $f: Int, $a: String) { tickets(season: $s, status: $st, search: $q, first: $f, after: $a) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { ticketNo late grower { name idNumberMasked } card { cardNo } } } } }";
+
+async fn ticket_nos(srv: &TestServer, token: &str, vars: Value) -> (i64, Vec<String>) {
+    let resp = srv.ok(Some(token), TICKETS_Q, vars).await;
+    let c = &resp["tickets"];
+    let nos = c["edges"].as_array().expect("edges").iter().map(|e| s(&e["node"]["ticketNo"])).collect();
+    (c["totalCount"].as_i64().expect("totalCount"), nos)
+}
+
+/// `Query.tickets` (issue 21): an enterprise's own tickets of a season for the
+/// print screen, newest first, by status (UNCARDED / CARDED / LATE) and by part
+/// of the ticket number or the grower's name, paged; nobody else's, and only
+/// for the enterprise.
+async fn enterprise_tickets_by_status_and_search(backend: Backend) {
+    let (srv, g) = start(backend).await;
+    let qy = g.qy_a();
+    let carded = upload(&srv, qy, &Tk::new("TL-1", &g.id(1), &[g.plot("A1-01-1")], "1000").complete()).await;
+    print(&srv, qy, &s(&carded["id"]), &Pr::default()).await;
+    upload(&srv, qy, &Tk::new("TL-2", &g.id(2), &[g.plot("A1-02-1")], "1000")).await;
+    upload(&srv, qy, &Tk::new("TL-3", &g.id(1), &[g.plot("A1-01-2")], "1000").at(&minutes_ago(120))).await;
+    // Another enterprise's ticket never shows.
+    upload(&srv, &g.qy_b, &Tk::new("TL-B", &g.id(1), &[g.plot("A1-01-1")], "1000")).await;
+
+    let all = srv.ok(Some(qy), TICKETS_Q, json!({ "s": SEASON })).await;
+    let c = &all["tickets"];
+    assert_eq!(c["totalCount"], 3, "{c}");
+    let nos: Vec<String> = c["edges"].as_array().unwrap().iter().map(|e| s(&e["node"]["ticketNo"])).collect();
+    assert_eq!(nos, ["TL-3", "TL-2", "TL-1"], "newest first, only enterprise A's");
+    for e in c["edges"].as_array().unwrap() {
+        let masked = s(&e["node"]["grower"]["idNumberMasked"]);
+        assert!(masked.contains('*'), "ID numbers masked for the enterprise: {e}");
+    }
+    assert_eq!(c["edges"][2]["node"]["card"]["cardNo"].is_string(), true, "TL-1 has its card: {c}");
+
+    for (status, want) in [("UNCARDED", "TL-2"), ("CARDED", "TL-1"), ("LATE", "TL-3")] {
+        assert_eq!(ticket_nos(&srv, qy, json!({ "s": SEASON, "st": status })).await, (1, vec![want.to_string()]), "status {status}");
+    }
+    // Search: part of the number, part of a grower's name, with a status.
+    assert_eq!(ticket_nos(&srv, qy, json!({ "s": SEASON, "q": "L-2" })).await, (1, vec!["TL-2".to_string()]));
+    let g1_name = g.growers[1].name.clone();
+    let part: String = g1_name.chars().skip(1).collect();
+    assert_eq!(ticket_nos(&srv, qy, json!({ "s": SEASON, "q": part })).await, (2, vec!["TL-3".to_string(), "TL-1".to_string()]), "G1's by name");
+    assert_eq!(ticket_nos(&srv, qy, json!({ "s": SEASON, "q": g1_name, "st": "UNCARDED" })).await, (0, vec![]), "G1 has no uncarded on-time ticket");
+    assert_eq!(ticket_nos(&srv, qy, json!({ "s": SEASON, "q": "%" })).await.0, 3, "LIKE wildcards match nothing special");
+    assert_eq!(ticket_nos(&srv, qy, json!({ "s": SEASON, "q": "无此人" })).await, (0, vec![]));
+    assert_eq!(ticket_nos(&srv, qy, json!({ "s": SEASON - 1 })).await, (0, vec![]), "another season");
+
+    // Pages.
+    let p1 = srv.ok(Some(qy), TICKETS_Q, json!({ "s": SEASON, "f": 2 })).await;
+    assert_eq!(p1["tickets"]["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(p1["tickets"]["pageInfo"]["hasNextPage"], true);
+    let after = p1["tickets"]["pageInfo"]["endCursor"].clone();
+    let p2 = srv.ok(Some(qy), TICKETS_Q, json!({ "s": SEASON, "f": 2, "a": after })).await;
+    let rest: Vec<String> = p2["tickets"]["edges"].as_array().unwrap().iter().map(|e| s(&e["node"]["ticketNo"])).collect();
+    assert_eq!(rest, ["TL-1"]);
+    assert_eq!(p2["tickets"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(p2["tickets"]["pageInfo"]["hasPreviousPage"], true);
+
+    // Bounded search; only the enterprise asks.
+    let long = "长".repeat(33);
+    assert_eq!(srv.code(Some(qy), TICKETS_Q, json!({ "s": SEASON, "q": long })).await, "VALIDATION");
+    for (who, token) in [("admin", &g.t.admin), ("regiment", &g.t.tuan_a), ("company", &g.t.lian_a1)] {
+        assert_eq!(srv.code(Some(token), TICKETS_Q, json!({ "s": SEASON })).await, "FORBIDDEN", "tickets by {who}");
+    }
+    assert_eq!(srv.code(None, TICKETS_Q, json!({ "s": SEASON })).await, "UNAUTHENTICATED");
+    let b = srv.ok(Some(&g.qy_b), TICKETS_Q, json!({ "s": SEASON })).await;
+    assert_eq!(b["tickets"]["totalCount"], 1, "enterprise B sees its own only: {b}");
 }

@@ -20,7 +20,7 @@ use crate::tx::{Tx, retry_contended};
 use cotton_store::tickets as store;
 
 pub use crate::error::tickets::TicketError;
-pub use cotton_store::tickets::{FirstUpload, NewTicket, TicketPlots, TicketRow, TicketsById};
+pub use cotton_store::tickets::{FirstUpload, NewTicket, TicketPlots, TicketRow, TicketStatusFilter, TicketsById};
 
 
 /// What an upload carries. Optional weights left out keep their earlier value.
@@ -347,4 +347,32 @@ pub async fn uncarded_of_grower(state: &AppState, enterprise_id: i64, id_number:
     let grower = find_grower_by_id_number(&mut conn, id_number).await?;
     let rows = store::uncarded_of_grower(&mut conn, enterprise_id, grower.id, season).await?;
     Ok((grower, rows))
+}
+
+/// Longest `search` of [`enterprise_tickets`] (a ticket number is at most 32).
+const SEARCH_MAX_CHARS: usize = 32;
+
+/// `Query.tickets`: the enterprise's own tickets of a season for its print
+/// screen, by status and by part of the ticket number or grower's name, newest
+/// first; with the count of all that match.
+pub async fn enterprise_tickets(
+    state: &AppState,
+    me: &Principal,
+    season: i32,
+    status: Option<TicketStatusFilter>,
+    search: Option<&str>,
+    window: cotton_store::page::Window,
+) -> AppResult<(i64, cotton_store::page::Fetched<TicketRow>)> {
+    let enterprise_id = enterprise_of(me)?;
+    let season = cotton_domain::season::validate_season(season)?;
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = search {
+        if s.chars().count() > SEARCH_MAX_CHARS {
+            return Err(AppError::Validation(format!("搜索内容不能超过{SEARCH_MAX_CHARS}个字符")));
+        }
+    }
+    // LIKE's wildcards are searched for as nothing (a ticket number has neither).
+    let search = search.map(|s| s.replace(['%', '_', '\\'], "")).filter(|s| !s.is_empty());
+    let mut conn = state.db.read().await?;
+    Ok(store::enterprise_page(&mut conn, enterprise_id, season, status, search.as_deref(), window).await?)
 }

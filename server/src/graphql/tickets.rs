@@ -121,11 +121,72 @@ pub struct GrowerTickets {
     tickets: Vec<Ticket>,
 }
 
+/// Where a ticket stands for printing: it may still get a card, has one, or
+/// came too late for one.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "TicketStatus")]
+pub enum GqlTicketStatus {
+    Uncarded,
+    Carded,
+    Late,
+}
+
+impl From<GqlTicketStatus> for cotton_service::tickets::TicketStatusFilter {
+    fn from(s: GqlTicketStatus) -> Self {
+        use cotton_service::tickets::TicketStatusFilter as F;
+        match s {
+            GqlTicketStatus::Uncarded => F::Uncarded,
+            GqlTicketStatus::Carded => F::Carded,
+            GqlTicketStatus::Late => F::Late,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TicketEdge {
+    cursor: String,
+    node: Ticket,
+}
+
+#[derive(SimpleObject)]
+pub struct TicketConnection {
+    edges: Vec<TicketEdge>,
+    page_info: crate::graphql::relay::PageInfo,
+    total_count: i32,
+}
+
 #[derive(Default)]
 pub struct TicketQuery;
 
 #[Object]
 impl TicketQuery {
+    /// The enterprise's tickets of a season, newest first: all, or those that
+    /// may still get a card (UNCARDED), have one (CARDED) or came too late
+    /// (LATE); `search` matches part of the ticket number or the grower's name.
+    #[allow(clippy::too_many_arguments)]
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        season: i32,
+        status: Option<GqlTicketStatus>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<TicketConnection> {
+        let me = ctx.principal()?;
+        let window = crate::graphql::relay::window(first, after.as_deref(), last, before.as_deref())?;
+        let (total, fetched) =
+            cotton_service::tickets::enterprise_tickets(ctx.state(), me, season, status.map(Into::into), search.as_deref(), window).await?;
+        let (edges, page_info) = crate::graphql::relay::page(fetched, |t| t.id);
+        Ok(TicketConnection {
+            edges: edges.into_iter().map(|(cursor, t)| TicketEdge { cursor, node: Ticket(t) }).collect(),
+            page_info,
+            total_count: total as i32,
+        })
+    }
+
     /// For printing: the grower of an ID number and this enterprise's uploaded,
     /// not-yet-carded tickets of theirs, with the plots and unit each matches.
     async fn grower_tickets(&self, ctx: &Context<'_>, id_number: String, season: i32) -> Result<GrowerTickets> {

@@ -255,6 +255,56 @@ pub async fn insert_first(conn: &mut DbConn, ticket: &NewTicket, plot_ids: &[i64
     Ok(Some(row))
 }
 
+/// Which of an enterprise's tickets a listing wants (`Query.tickets`): those
+/// that may still get a card, those that have one, those too late for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketStatusFilter {
+    Uncarded,
+    Carded,
+    Late,
+}
+
+/// A page of an enterprise's tickets of a season, newest first, with the count
+/// of all that match; `search` (already bounded and stripped of LIKE's
+/// wildcards by the caller) matches part of the ticket number or of the
+/// grower's name.
+pub async fn enterprise_page(
+    conn: &mut DbConn,
+    enterprise_id: i64,
+    season: i32,
+    status: Option<TicketStatusFilter>,
+    search: Option<&str>,
+    window: crate::page::Window,
+) -> StoreResult<(i64, crate::page::Fetched<TicketRow>)> {
+    use diesel::dsl::{exists, not};
+    let like = search.map(|s| format!("%{s}%"));
+    // One filter, built for the count and the page, so they always agree.
+    macro_rules! filtered {
+        () => {{
+            let mut q = tickets::table.filter(tickets::enterprise_id.eq(enterprise_id)).filter(tickets::season.eq(season)).into_boxed();
+            let carded = exists(trace_cards::table.filter(trace_cards::ticket_id.eq(tickets::id)));
+            q = match status {
+                None => q,
+                Some(TicketStatusFilter::Uncarded) => q.filter(tickets::late.eq(false)).filter(not(carded)),
+                Some(TicketStatusFilter::Carded) => q.filter(carded),
+                Some(TicketStatusFilter::Late) => q.filter(tickets::late.eq(true)),
+            };
+            if let Some(like) = &like {
+                q = q.filter(
+                    tickets::ticket_no
+                        .like(like.clone())
+                        .or(exists(growers::table.filter(growers::id.eq(tickets::grower_id)).filter(growers::name.like(like.clone())))),
+                );
+            }
+            q
+        }};
+    }
+    Ok(db_run!(conn: {
+        let total = filtered!().count().get_result(conn).await?;
+        (total, crate::page_query!(conn, filtered, tickets::id, desc, window, TicketRow::as_select()))
+    }))
+}
+
 /// One ticket of a group-commit batch: the ticket, its plots, its event's outbox row.
 pub struct FirstUpload {
     pub ticket: NewTicket,
