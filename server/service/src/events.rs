@@ -309,17 +309,17 @@ pub struct Replay {
 /// The highest cursor given so far: where a subscription without `after`
 /// starts. Events numbered by then are not sent to it; one whose change
 /// committed a moment before but is numbered after may be (docs/decisions.md).
-pub async fn last_cursor_now(state: &crate::state::AppState) -> AppResult<i64> {
-    Ok(last_cursor(&state.db).await?.max(state.bus.delivered()))
+pub async fn last_cursor_now(db: &DbPool, bus: &EventBus) -> AppResult<i64> {
+    Ok(last_cursor(db).await?.max(bus.delivered()))
 }
 
 /// The outbox page after `after` for a reconnecting or lagging subscriber
 /// (its caller filters what the subscriber may see).
-pub async fn replay(state: &crate::state::AppState, after: i64) -> AppResult<Replay> {
-    let mut conn = state.db.read().await?;
+pub async fn replay(db: &DbPool, after: i64) -> AppResult<Replay> {
+    let mut conn = db.read().await?;
     let pruned = cotton_store::events::pruned_through(&mut conn).await?;
     drop(conn);
-    let events = read_page(&state.db, after).await?;
+    let events = read_page(db, after).await?;
     Ok(Replay { pruned_through: (after < pruned).then_some(pruned), more: events.len() as i64 >= READ_PAGE, events })
 }
 

@@ -24,6 +24,7 @@ use crate::cards::CardRow;
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, EventTopic};
+use crate::group_commit::{BaleCommits, BaleJob, RecordedBale};
 use crate::lines::LineRow;
 use crate::state::AppState;
 use crate::tx::{Tx, retry_contended};
@@ -550,50 +551,35 @@ pub async fn record_bale(
     }
     validate_weight_kg(net_kg, "棉包净重")?;
     let event = ProcessingEvent::BalePressed { barcode: barcode.trim().to_string(), net_kg, moisture_pct, card_no: None };
-    let job = OnlineJob { line: line.clone(), event, at: pressed_at };
+    let job = BaleJob { line: line.clone(), event, at: pressed_at };
     // Group commit: bales of several lines share one transaction; a bale that
     // lost a race on its line runs again in a later batch.
-    match retry_contended(|| async { state.bale_commits.0.submit(job.clone()).await? }).await? {
-        (Outcome::Bale { bale, finished }, queue) => Ok((line, bale, finished, queue)),
-        _ => Err(AppError::internal("bale without outcome")),
-    }
+    let (bale, finished, queue) = retry_contended(|| async { state.bale_commits.submit(job.clone()).await? }).await?;
+    Ok((line, bale, finished, queue))
 }
 
-/// One online operation waiting for its group commit.
-#[derive(Clone)]
-pub struct OnlineJob {
-    line: LineRow,
-    event: ProcessingEvent,
-    at: DateTime<Utc>,
-}
-
-type OnlineAnswer = AppResult<(Outcome, LineState)>;
+type OnlineAnswer = AppResult<RecordedBale>;
 
 /// Online VI bales (`recordBale`) in group commit (docs/decisions.md "Group
 /// commit"): the bales waiting at one moment, of any lines, are applied in one
 /// transaction, each in its own savepoint (its refusal or lost race is its own
 /// answer), and answered after that commit.
-#[derive(Clone)]
-pub struct BaleCommits(crate::group_commit::GroupCommit<OnlineJob, OnlineAnswer>);
-
-impl BaleCommits {
-    pub fn start(db: crate::db::DbPool, bus: crate::events::EventBus) -> Self {
-        let committers = match db {
-            crate::db::DbPool::Sqlite { .. } => 1,
-            crate::db::DbPool::Postgres { .. } => 4,
-        };
-        BaleCommits(crate::group_commit::GroupCommit::start(committers, 64, move |batch| {
-            let (db, bus) = (db.clone(), bus.clone());
-            async move { write_online_batch(&db, &bus, batch).await }
-        }))
-    }
+pub fn start_bale_commits(db: crate::db::DbPool, bus: crate::events::EventBus) -> BaleCommits {
+    let committers = match db {
+        crate::db::DbPool::Sqlite { .. } => 1,
+        crate::db::DbPool::Postgres { .. } => 4,
+    };
+    crate::group_commit::GroupCommit::start(committers, 64, move |batch| {
+        let (db, bus) = (db.clone(), bus.clone());
+        async move { write_online_batch(&db, &bus, batch).await }
+    })
 }
 
 /// Applies a batch of online operations in one transaction, in line order (so
 /// two committers lock the lines' states in the same order and cannot
 /// deadlock), keeping each line's operations in arrival order. Should the
 /// commit fail, each runs alone.
-async fn write_online_batch(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: Vec<OnlineJob>) -> Vec<OnlineAnswer> {
+async fn write_online_batch(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: Vec<BaleJob>) -> Vec<OnlineAnswer> {
     let mut order: Vec<usize> = (0..batch.len()).collect();
     order.sort_by_key(|&i| batch[i].line.id);
     if batch.len() > 1 {
@@ -612,7 +598,7 @@ async fn write_online_batch(db: &crate::db::DbPool, bus: &crate::events::EventBu
 
 /// One transaction for `batch` applied in `order`; `Err` only when the
 /// transaction itself failed (each job's own failure is its answer).
-async fn online_batch_once(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: &[OnlineJob], order: &[usize]) -> AppResult<Vec<OnlineAnswer>> {
+async fn online_batch_once(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: &[BaleJob], order: &[usize]) -> AppResult<Vec<OnlineAnswer>> {
     let mut conn = db.write().await?;
     let mut tx = Tx::begin_on(bus, &mut conn).await?;
     let mut answers: Vec<Option<OnlineAnswer>> = (0..batch.len()).map(|_| None).collect();
@@ -626,9 +612,11 @@ async fn online_batch_once(db: &crate::db::DbPool, bus: &crate::events::EventBus
         let applied: OnlineAnswer = async {
             let mut work = Work::load(tx.conn(), job.line.clone()).await?;
             let record = ProcessingRecord { seq: (work.last_seq + 1) as u64, at: job.at, event: job.event.clone() };
-            let value = work.apply(tx.conn(), &record, "ONLINE").await?;
+            let Outcome::Bale { bale, finished } = work.apply(tx.conn(), &record, "ONLINE").await? else {
+                return Err(AppError::internal("bale without outcome"));
+            };
             work.save(&mut tx).await?;
-            Ok((value, work.state))
+            Ok((bale, finished, work.state))
         }
         .await;
         let ended = match &applied {

@@ -20,8 +20,8 @@ pub struct AppState {
     pub plugins: Arc<PluginRegistry>,
     /// Per-unit quality aggregates keyed by `quality_rev` (`aggregate_cache::AggregateCache`).
     pub quality: Arc<crate::aggregate_cache::AggregateCache>,
-    /// First uploads of tickets, written in group-commit batches (`tickets::TicketCommits`).
-    pub ticket_commits: crate::tickets::TicketCommits,
-    /// Online VI bales, written in group-commit batches (`processing::BaleCommits`).
-    pub bale_commits: crate::processing::BaleCommits,
+    /// First uploads of tickets, written in group-commit batches (`tickets::start_commits`).
+    pub ticket_commits: crate::group_commit::TicketCommits,
+    /// Online VI bales, written in group-commit batches (`processing::start_bale_commits`).
+    pub bale_commits: crate::group_commit::BaleCommits,
 }

@@ -13,7 +13,7 @@ use crate::auth::Principal;
 use crate::db::{DbConn, DbPool, Dec};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, EventBus, EventTopic};
-use crate::group_commit::GroupCommit;
+use crate::group_commit::{GroupCommit, TicketCommits};
 use crate::rosters::GrowerRow;
 use crate::state::AppState;
 use crate::tx::{Tx, retry_contended};
@@ -173,7 +173,7 @@ async fn upload_once(state: &AppState, me: &Principal, up: &TicketUpload) -> App
         updated_at: now.naive_utc(),
     };
     let first_upload = FirstUpload { ticket: first, plot_ids: plot_ids.clone(), event: crate::events::outbox_row(&event) };
-    if let Some(row) = state.ticket_commits.0.submit(first_upload).await?? {
+    if let Some(row) = state.ticket_commits.submit(first_upload).await?? {
         return Ok(row);
     }
     let mut conn = state.db.write().await?;
@@ -289,28 +289,23 @@ async fn lookup(conn: &mut DbConn, id_number: &str, plot_ids: &[i64], season: i3
     Ok(Lookup { grower: found.grower, plots: found.plots, rules: crate::season::rules_or_defaults(found.rules, season) })
 }
 
-/// First uploads of tickets in group commit (docs/decisions.md "Group commit"):
-/// concurrent `uploadTicket` calls whose ticket is new are written together,
-/// one transaction per batch, each answered after that commit.
-#[derive(Clone)]
-pub struct TicketCommits(GroupCommit<FirstUpload, AppResult<Option<TicketRow>>>);
-
 /// Most tickets in one transaction.
 const MAX_BATCH: usize = 256;
 
-impl TicketCommits {
-    /// SQLite has one writer, so one committer; PostgreSQL a few, so a batch
-    /// fills while the previous one commits.
-    pub fn start(db: DbPool, bus: EventBus) -> Self {
-        let committers = match db {
-            DbPool::Sqlite { .. } => 1,
-            DbPool::Postgres { .. } => 4,
-        };
-        TicketCommits(GroupCommit::start(committers, MAX_BATCH, move |batch| {
-            let (db, bus) = (db.clone(), bus.clone());
-            async move { write_first_uploads(&db, &bus, batch).await }
-        }))
-    }
+/// First uploads of tickets in group commit (docs/decisions.md "Group commit"):
+/// concurrent `uploadTicket` calls whose ticket is new are written together,
+/// one transaction per batch, each answered after that commit. SQLite has one
+/// writer, so one committer; PostgreSQL a few, so a batch fills while the
+/// previous one commits.
+pub fn start_commits(db: DbPool, bus: EventBus) -> TicketCommits {
+    let committers = match db {
+        DbPool::Sqlite { .. } => 1,
+        DbPool::Postgres { .. } => 4,
+    };
+    GroupCommit::start(committers, MAX_BATCH, move |batch| {
+        let (db, bus) = (db.clone(), bus.clone());
+        async move { write_first_uploads(&db, &bus, batch).await }
+    })
 }
 
 /// Writes a batch of first uploads in one transaction. Should the batch fail

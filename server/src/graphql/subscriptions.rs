@@ -81,7 +81,7 @@ impl Subscription {
         // Live only: after every change answered so far.
         let start = match after {
             Some(c) => c,
-            None => cotton_service::events::last_cursor_now(&state).await?,
+            None => cotton_service::events::last_cursor_now(&state.db, &state.bus).await?,
         };
         let wanted = move |event: &Event| {
             topics.as_ref().is_none_or(|t| t.contains(&event.topic))
@@ -97,7 +97,7 @@ impl Subscription {
                 if let Some(from) = replay_from.take() {
                     let mut from = from;
                     loop {
-                        let page = match cotton_service::events::replay(&state, from).await {
+                        let page = match cotton_service::events::replay(&state.db, from).await {
                             Ok(page) => page,
                             Err(e) => {
                                 tracing::warn!(error = ?e, "cannot replay events; sending RESYNC");
