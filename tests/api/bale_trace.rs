@@ -12,7 +12,7 @@
 //! aliased ones included, apart from the sign-in budget.
 //!
 //! The page runs in headless Chromium (Debian's `chromium`) at 360 px; its
-//! screenshot goes to `target/tmp/bale-trace.png`, and with
+//! screenshot goes to `target/tmp/bale-trace-<backend>.png`, and with
 //! `COTTON_UPDATE_SCREENSHOT=1` (SQLite run) to `docs/screenshots/bale-trace.png`.
 
 use std::collections::BTreeSet;
@@ -339,7 +339,7 @@ async fn page(srv: &TestServer, w: &World, backend: Backend) {
 }
 
 async fn public_trace_has_its_own_budget_per_ip(backend: Backend) {
-    let srv = TestServer::start(backend, Opts::default().env("COTTON_PUBLIC_TRACE_PER_IP", "3/min")).await;
+    let srv = TestServer::start(backend, Opts::default().env("COTTON_PUBLIC_TRACE_PER_IP", "3/hour")).await;
     // Two aliased lookups in one document take two tokens, one more the third.
     let two = "{ a: baleTrace(barcode: \"NOPE1\") { season } b: baleTrace(barcode: \"NOPE2\") { season } }";
     assert_eq!(srv.ok(None, two, json!({})).await, json!({ "a": null, "b": null }));
@@ -355,7 +355,7 @@ async fn public_trace_has_its_own_budget_per_ip(backend: Backend) {
     assert!(srv.ok(Some(&admin), "{ orgs { id } }", json!({})).await["orgs"].is_array());
     srv.login(ADMIN_USER, ADMIN_PW).await;
     // The same document with a new address behind a trusted proxy has its own bucket.
-    let srv = TestServer::start(backend, Opts::default().env("COTTON_PUBLIC_TRACE_PER_IP", "1/min").env("COTTON_TRUSTED_PROXIES", "127.0.0.1")).await;
+    let srv = TestServer::start(backend, Opts::default().env("COTTON_PUBLIC_TRACE_PER_IP", "1/hour").env("COTTON_TRUSTED_PROXIES", "127.0.0.1")).await;
     let via = |ip: &'static str| {
         srv.http.post(srv.url("/graphql")).header("x-forwarded-for", ip).json(&json!({ "query": TRACE, "variables": { "b": "NOPE" } })).send()
     };
