@@ -27,6 +27,8 @@ pub struct Config {
     pub sign_in_per_ip: crate::limits::Rate,
     /// Per-IP SMS-sending budget (`COTTON_SMS_PER_IP`, e.g. `30/hour`; 0 = off).
     pub sms_per_ip: crate::limits::Rate,
+    /// Per-IP budget of the public bale trace (`COTTON_PUBLIC_TRACE_PER_IP`, e.g. `120/min`; 0 = off).
+    pub public_trace_per_ip: crate::limits::Rate,
     /// Peers whose `X-Forwarded-For` is believed (`COTTON_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<crate::limits::Net>,
     /// Folder of driver plugins (shared libraries) loaded at start.
@@ -56,6 +58,7 @@ impl std::fmt::Debug for Config {
             .field("max_batch", &self.max_batch)
             .field("sign_in_per_ip", &self.sign_in_per_ip)
             .field("sms_per_ip", &self.sms_per_ip)
+            .field("public_trace_per_ip", &self.public_trace_per_ip)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("plugins_dir", &self.plugins_dir)
             .field("event_retention", &self.event_retention)
@@ -95,6 +98,7 @@ impl Config {
             max_batch: num("COTTON_MAX_BATCH", 10) as usize,
             sign_in_per_ip: crate::limits::Rate::from_env("COTTON_SIGN_IN_PER_IP", env("COTTON_SIGN_IN_PER_IP"), "60/min"),
             sms_per_ip: crate::limits::Rate::from_env("COTTON_SMS_PER_IP", env("COTTON_SMS_PER_IP"), "30/hour"),
+            public_trace_per_ip: crate::limits::Rate::from_env("COTTON_PUBLIC_TRACE_PER_IP", env("COTTON_PUBLIC_TRACE_PER_IP"), "120/min"),
             trusted_proxies: env("COTTON_TRUSTED_PROXIES").map(|v| crate::limits::parse_trusted(&v)).unwrap_or_default(),
             introspection: env("COTTON_INTROSPECTION").map(|v| v != "off" && v != "false" && v != "0").unwrap_or(true),
             event_retention: Duration::from_secs(num("COTTON_EVENT_RETENTION_HOURS", 168).clamp(1, 8_760) * 3_600),

@@ -1,7 +1,8 @@
 //! HTTP surface: `/graphql` (POST queries and multipart uploads, GET GraphiQL with
 //! its assets under `/graphql/assets/`), `/graphql/ws` (subscriptions, both WebSocket
-//! protocols), health, readiness, metrics, and the farmers' mobile page at `/h5/`
-//! (`clients/farmer-h5`, embedded at build time).
+//! protocols), health, readiness, metrics, the farmers' mobile page at `/h5/`
+//! (`clients/farmer-h5`) and the public bale trace page at `/t/<barcode>`
+//! (`clients/bale-trace`), both embedded at build time.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -365,6 +366,23 @@ fn h5_file(req: &poem::Request) -> Response {
     Response::builder().content_type(mime).header(header::CACHE_CONTROL, "no-cache").body(body)
 }
 
+/// The public bale trace page (`clients/bale-trace`), what a bale tag's QR code
+/// opens: `/t/<barcode>` is the page (it reads the barcode from its address and
+/// asks `baleTrace`), `/t/_/…` its files (`_` is never a barcode character);
+/// `/t/` alone offers a form to type a barcode.
+#[handler]
+fn bale_trace_file(req: &poem::Request) -> Response {
+    let path = req.original_uri().path();
+    let (mime, body): (&str, &'static str) = match path.strip_prefix("/t/_/") {
+        Some("app.js") => ("text/javascript; charset=utf-8", include_str!("../../clients/bale-trace/app.js")),
+        Some("style.css") => ("text/css; charset=utf-8", include_str!("../../clients/bale-trace/style.css")),
+        Some(_) => return StatusCode::NOT_FOUND.into_response(),
+        None if path == "/t" => return Response::builder().status(StatusCode::FOUND).header(header::LOCATION, "/t/").finish(),
+        None => ("text/html; charset=utf-8", include_str!("../../clients/bale-trace/index.html")),
+    };
+    Response::builder().content_type(mime).header(header::CACHE_CONTROL, "no-cache").body(body)
+}
+
 pub fn app(state: ServerState, schema: CottonSchema) -> impl poem::Endpoint {
     let cors = match std::env::var("COTTON_CORS_ORIGINS").ok().filter(|v| !v.trim().is_empty()) {
         Some(list) => list.split(',').fold(Cors::new(), |c, o| c.allow_origin(o.trim())),
@@ -380,6 +398,10 @@ pub fn app(state: ServerState, schema: CottonSchema) -> impl poem::Endpoint {
         .at("/h5", get(h5_file))
         .at("/h5/", get(h5_file))
         .at("/h5/:file", get(h5_file))
+        .at("/t", get(bale_trace_file))
+        .at("/t/", get(bale_trace_file))
+        .at("/t/:barcode", get(bale_trace_file))
+        .at("/t/_/:file", get(bale_trace_file))
         .data(schema)
         .data(state)
         .with(cors)

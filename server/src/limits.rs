@@ -1,6 +1,7 @@
 //! Abuse limits that are not the GraphQL engine's own (complexity is): query depth
 //! (with its own allowance for introspection), aliased fields per document, per-IP
-//! rate limits on sign-in and SMS sending, and the client IP behind trusted proxies.
+//! rate limits on sign-in, SMS sending and the public bale trace, and the client IP
+//! behind trusted proxies.
 //! Batch, body and CORS limits live in `http.rs`.
 //!
 //! The per-IP limits are kept in memory (`governor`, GCRA) and so hold per server
@@ -24,6 +25,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub const SIGN_IN_FIELDS: [&str; 5] = ["login", "refresh", "growerLogin", "registerInitiator", "registerEnterprise"];
 /// Root mutation fields that send an SMS.
 pub const SMS_FIELDS: [&str; 1] = ["sendSmsCode"];
+/// Root query fields anyone may call without signing in that read the database
+/// per call (the public bale trace a QR code opens): one token each, aliases
+/// included, from the caller's IP bucket.
+pub const PUBLIC_TRACE_FIELDS: [&str; 1] = ["baleTrace"];
 
 /// The caller's address as the limits see it (see [`client_ip`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,22 +190,25 @@ pub struct Limits {
     pub introspection: bool,
     sign_in: Option<Bucket>,
     sms: Option<Bucket>,
+    public_trace: Option<Bucket>,
 }
 
 impl Limits {
     /// The limits of the configuration's settings (`Config` holds them; this
     /// module does not know `Config`, so the two do not import each other).
-    pub fn new(max_depth: usize, max_aliases: usize, introspection: bool, sign_in_per_ip: &Rate, sms_per_ip: &Rate) -> Limits {
+    pub fn new(max_depth: usize, max_aliases: usize, introspection: bool, sign_in_per_ip: &Rate, sms_per_ip: &Rate, public_trace_per_ip: &Rate) -> Limits {
         Limits {
             max_depth,
             max_aliases,
             introspection,
             sign_in: Bucket::new(sign_in_per_ip.n, sign_in_per_ip.period, "登录请求"),
             sms: Bucket::new(sms_per_ip.n, sms_per_ip.period, "验证码发送请求"),
+            public_trace: Bucket::new(public_trace_per_ip.n, public_trace_per_ip.period, "扫码查询请求"),
         }
     }
 
-    /// Checks a parsed document: aliases, then the caller's sign-in and SMS buckets.
+    /// Checks a parsed document: aliases, then the caller's sign-in, SMS and
+    /// public-trace buckets.
     pub fn check(&self, doc: &ExecutableDocument, ip: Option<IpAddr>) -> Result<(), ServerError> {
         let stats = DocStats::of(doc);
         if stats.aliases > self.max_aliases {
@@ -228,6 +236,9 @@ impl Limits {
         if let Some(b) = &self.sms {
             b.take(ip, stats.sms).map_err(|m| refusal(m, "RATE_LIMITED"))?;
         }
+        if let Some(b) = &self.public_trace {
+            b.take(ip, stats.public_trace).map_err(|m| refusal(m, "RATE_LIMITED"))?;
+        }
         Ok(())
     }
 }
@@ -247,6 +258,9 @@ pub struct DocStats {
     /// mutation of the document (the one that runs is among them).
     pub sign_in: u32,
     pub sms: u32,
+    /// Root query fields of the public bale trace, through fragments, in every
+    /// query of the document.
+    pub public_trace: u32,
     /// A query asks for `__schema` or `__type` at its root.
     pub introspection: bool,
 }
@@ -268,6 +282,7 @@ impl DocStats {
             let mut names = Vec::new();
             root_fields(doc, &op.node.selection_set.node, &mut names, 0);
             stats.introspection |= names.iter().any(|n| n == "__schema" || n == "__type");
+            stats.public_trace += names.iter().filter(|n| PUBLIC_TRACE_FIELDS.contains(&n.as_str())).count() as u32;
         }
         for op in ops.iter().filter(|op| op.node.ty == OperationType::Mutation) {
             let mut names = Vec::new();
@@ -511,7 +526,15 @@ mod tests {
              query Q { me { id } }",
         )
         .unwrap();
-        assert_eq!(DocStats::of(&doc), DocStats { aliases: 3, sign_in: 2, sms: 1, introspection: false });
+        assert_eq!(DocStats::of(&doc), DocStats { aliases: 3, sign_in: 2, sms: 1, public_trace: 0, introspection: false });
+        // Every baleTrace of every query counts, aliased or through a fragment.
+        let doc = async_graphql::parser::parse_query(
+            "query A { a: baleTrace(barcode: \"B1\") { season } b: baleTrace(barcode: \"B2\") { season } ...T }
+             query B { baleTrace(barcode: \"B3\") { season } }
+             fragment T on Query { baleTrace(barcode: \"B4\") { season } }",
+        )
+        .unwrap();
+        assert_eq!(DocStats::of(&doc).public_trace, 4);
         let doc = async_graphql::parser::parse_query("{ __typename ...I } fragment I on Query { __type(name: \"Query\") { name } }").unwrap();
         assert!(DocStats::of(&doc).introspection);
     }

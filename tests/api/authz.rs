@@ -53,6 +53,7 @@ const TABLE: &[(&str, &str, &[R])] = &[
     ("Query", "tickets", ENTERPRISE),
     ("Query", "traceCard", &[Admin, Enterprise, Regiment, Grower]),
     ("Query", "bale", &[Admin, Enterprise, Regiment]),
+    ("Query", "baleTrace", PUBLIC), // a bale tag's QR code, for anyone (no personal data)
     ("Query", "printRecords", ENTERPRISE),
     ("Query", "cardUsage", ENTERPRISE),
     ("Query", "productionLines", ENTERPRISE),
@@ -232,6 +233,7 @@ async fn call(srv: &TestServer, fx: &Fx, field: &str, r: R) -> Value {
         // No bale has this barcode: allowed roles get null, the others FORBIDDEN
         // (scope is tested in tests/api/rule_holes.rs).
         "bale" => ("query($b: String!) { bale(barcode: $b) { __typename } }".into(), json!({ "b": "AZB0001" })),
+        "baleTrace" => ("query($b: String!) { baleTrace(barcode: $b) { __typename } }".into(), json!({ "b": "AZB0001" })),
         "printRecords" => ("{ printRecords { __typename } }".into(), json!({})),
         "cardUsage" => ("query($s: Int!) { cardUsage(season: $s) { __typename } }".into(), json!({ "s": SEASON })),
         "productionLines" => ("{ productionLines { __typename } }".into(), json!({})),

@@ -12,6 +12,7 @@ mod cdp;
 
 mod accounts;
 mod authz;
+mod bale_trace;
 mod bench_generate;
 mod audit;
 mod cards;

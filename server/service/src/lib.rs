@@ -18,6 +18,7 @@ pub mod access;
 pub mod accounts;
 pub mod aggregate_cache;
 pub mod auth;
+pub mod bale_trace;
 pub mod cards;
 pub mod error;
 pub mod events;

@@ -2,6 +2,7 @@
 
 pub mod account_import;
 pub mod accounts;
+pub mod bale_trace;
 pub mod cards;
 pub mod errors;
 pub mod lines;
@@ -41,6 +42,7 @@ pub struct Query(
     crate::graphql::lines::LineQuery,
     crate::graphql::processing::ProcessingQuery,
     crate::graphql::quality::QualityQuery,
+    crate::graphql::bale_trace::BaleTraceQuery,
     crate::graphql::reports::ReportQuery,
     crate::graphql::plugins::PluginQuery,
     crate::graphql::registration::RegistrationQuery,
@@ -147,7 +149,7 @@ pub fn build_schema(state: Option<ServerState>) -> CottonSchema {
         // Depth is limited by `LimitsExtension` (introspection has its own allowance there).
         builder = builder
             .limit_complexity(config.max_complexity)
-            .extension(crate::limits::LimitsExtension(std::sync::Arc::new(crate::limits::Limits::new(config.max_depth, config.max_aliases, config.introspection, &config.sign_in_per_ip, &config.sms_per_ip))))
+            .extension(crate::limits::LimitsExtension(std::sync::Arc::new(crate::limits::Limits::new(config.max_depth, config.max_aliases, config.introspection, &config.sign_in_per_ip, &config.sms_per_ip, &config.public_trace_per_ip))))
             .data(app)
             .data(shared_config);
         if !config.introspection {

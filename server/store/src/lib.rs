@@ -31,6 +31,7 @@ macro_rules! db_run {
 
 pub mod accounts;
 pub mod audit;
+pub mod bale_trace;
 pub mod batch;
 pub mod cards;
 pub mod decimal;
