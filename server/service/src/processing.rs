@@ -575,10 +575,11 @@ pub fn start_bale_commits(db: crate::db::DbPool, bus: crate::events::EventBus) -
     })
 }
 
-/// Applies a batch of online operations in one transaction, in line order (so
-/// two committers lock the lines' states in the same order and cannot
-/// deadlock), keeping each line's operations in arrival order. Should the
-/// commit fail, each runs alone.
+/// Applies a batch of online operations in one transaction, in line order,
+/// keeping each line's operations in arrival order; the lines' states are
+/// locked first, in that order, so two committers sharing a line cannot
+/// deadlock over a unit or card both touch (a deadlock that still happens is
+/// retried like a lost race). Should the transaction fail, each runs alone.
 async fn write_online_batch(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: Vec<BaleJob>) -> Vec<OnlineAnswer> {
     let mut order: Vec<usize> = (0..batch.len()).collect();
     order.sort_by_key(|&i| batch[i].line.id);
@@ -602,8 +603,13 @@ async fn online_batch_once(db: &crate::db::DbPool, bus: &crate::events::EventBus
     let mut conn = db.write().await?;
     let mut tx = Tx::begin_on(bus, &mut conn).await?;
     let mut answers: Vec<Option<OnlineAnswer>> = (0..batch.len()).map(|_| None).collect();
-    let mut outcome = Ok(());
+    let mut lines: Vec<i64> = order.iter().map(|&i| batch[i].line.id).collect();
+    lines.dedup();
+    let mut outcome = store::lock_line_states(tx.conn(), &lines).await.map_err(AppError::from);
     for &i in order {
+        if outcome.is_err() {
+            break;
+        }
         let job = &batch[i];
         if let Err(e) = tx.conn().begin().await {
             outcome = Err(AppError::from(e));

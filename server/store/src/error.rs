@@ -18,7 +18,8 @@ pub enum StoreError {
     UniqueViolation { constraint: Option<String> },
     /// A foreign key refused the row (a referenced row is gone, or still referenced).
     ForeignKeyViolation { constraint: Option<String> },
-    /// PostgreSQL could not serialize this transaction with a concurrent one.
+    /// PostgreSQL could not serialize this transaction with a concurrent one,
+    /// or chose it as the victim of a deadlock (40P01): running it again works.
     SerializationFailure,
     /// Anything else: a bug or a broken invariant, logged and reported as INTERNAL.
     Query(Error),
@@ -56,6 +57,12 @@ impl From<Error> for StoreError {
                 StoreError::ForeignKeyViolation { constraint: info.constraint_name().map(str::to_string) }
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => StoreError::SerializationFailure,
+            // Deadlock (SQLSTATE 40P01, which diesel reports only by its message):
+            // two group-commit batches locking a shared row (a unit, a card) in
+            // opposite orders; the victim runs again.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info) if info.message().starts_with("deadlock detected") => {
+                StoreError::SerializationFailure
+            }
             e => StoreError::Query(e),
         }
     }
