@@ -231,3 +231,38 @@ pub async fn keep_unit(conn: &mut DbConn, unit_id: i64, token: i64, data: &str) 
     .await;
     conn.finish(outcome).await
 }
+
+/// Every grower's token and kept token (no data), and every unit's: what a
+/// refresh compares to find the stale ones. (grower or unit id, token, data_token)
+pub async fn all_tokens(conn: &mut DbConn) -> StoreResult<(Vec<(i64, i64, i64)>, Vec<(i64, i64, i64)>)> {
+    let (growers, grower_marks, units, unit_marks): (Vec<(i64, Option<i64>, Option<i64>)>, Vec<(i64, i64)>, Vec<(i64, Option<i64>, Option<i64>)>, Vec<(i64, i64)>) = db_run!(conn: {
+        let g = growers::table
+            .left_join(grower_results::table.on(grower_results::grower_id.eq(growers::id)))
+            .select((growers::id, grower_results::folded.nullable(), grower_results::data_token.nullable()))
+            .load(conn)
+            .await?;
+        let gm = grower_marks::table
+            .group_by(grower_marks::grower_id)
+            .select((grower_marks::grower_id, diesel::dsl::count_star()))
+            .load(conn)
+            .await?;
+        let u = trace_units::table
+            .left_join(unit_results::table.on(unit_results::unit_id.eq(trace_units::id)))
+            .select((trace_units::id, unit_results::folded.nullable(), unit_results::data_token.nullable()))
+            .load(conn)
+            .await?;
+        let um = unit_marks::table
+            .group_by(unit_marks::unit_id)
+            .select((unit_marks::unit_id, diesel::dsl::count_star()))
+            .load(conn)
+            .await?;
+        (g, gm, u, um)
+    });
+    let join = |rows: Vec<(i64, Option<i64>, Option<i64>)>, marks: Vec<(i64, i64)>| {
+        let marks: HashMap<i64, i64> = marks.into_iter().collect();
+        rows.into_iter()
+            .map(|(id, folded, data_token)| (id, folded.unwrap_or(0) + marks.get(&id).copied().unwrap_or(0), data_token.unwrap_or(-1)))
+            .collect::<Vec<_>>()
+    };
+    Ok((join(growers, grower_marks), join(units, unit_marks)))
+}

@@ -48,7 +48,14 @@ pub async fn import_inspections(state: &AppState, me: &Principal, file: impl FnO
     }
     let rows = crate::files::read_table(file()?, &INSPECTION_HEADER)?;
     let mut conn = state.db.write().await?;
-    import(&mut conn, &rows).await
+    let report = import(&mut conn, &rows).await?;
+    drop(conn);
+    // Publishing inspection results changes the pages of every grower whose bales
+    // they cover, who sign in next: have their pages ready (docs/decisions.md).
+    if report.created + report.updated > 0 {
+        results::refresh_stale_later(&state.db);
+    }
+    Ok(report)
 }
 
 /// Imports inspection results: created / updated / skipped (identical) / failed

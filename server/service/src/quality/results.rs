@@ -190,10 +190,14 @@ enum KeepKey {
 /// returned to the pool). A failure only costs the next read a recomputation:
 /// logged, not answered.
 async fn keep(state: &AppState, items: Vec<(KeepKey, i64, String)>) {
+    keep_in(&state.db, items).await
+}
+
+async fn keep_in(db: &crate::db::DbPool, items: Vec<(KeepKey, i64, String)>) {
     if items.is_empty() {
         return;
     }
-    let mut conn: DbConn = match state.db.write().await {
+    let mut conn: DbConn = match db.write().await {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = ?e, "myResults: could not keep the computed results");
@@ -417,4 +421,62 @@ impl KeptAllocation {
     fn encode(&self) -> AppResult<String> {
         serde_json::to_string(self).map_err(|e| AppError::Internal(format!("myResults encode: {e}")))
     }
+}
+
+/// Computes and keeps every stale page and allocation (marked since kept, or
+/// never kept), `BATCH` growers at a time: what a write that changes many pages
+/// at once (an inspection import, the results' publication) runs after its
+/// commit, so that the growers who then sign in find their pages ready. Reads
+/// stay correct without it (a stale page is computed on read). Returns the
+/// number of pages and allocations kept.
+pub async fn refresh_stale(db: &crate::db::DbPool) -> AppResult<usize> {
+    const BATCH: usize = 100;
+    let mut conn = db.read().await?;
+    // The tokens first: what is computed after them is at least as new.
+    let (growers, units) = store::all_tokens(&mut conn).await?;
+    let stale_growers: Vec<(i64, i64)> = growers.into_iter().filter(|(_, t, kept)| t != kept).map(|(g, t, _)| (g, t)).collect();
+    let stale_units: HashMap<i64, i64> = units.into_iter().filter(|(_, t, kept)| t != kept).map(|(u, t, _)| (u, t)).collect();
+    drop(conn);
+    let mut kept = 0;
+    for batch in stale_growers.chunks(BATCH) {
+        let mut conn = db.read().await?;
+        let ids: Vec<i64> = batch.iter().map(|(g, _)| *g).collect();
+        let sources = store::grower_sources(&mut conn, &ids).await?;
+        drop(conn);
+        let mut items = Vec::with_capacity(batch.len());
+        for ((g, token), page) in batch.iter().zip(KeptPage::build(&ids, sources)) {
+            items.push((KeepKey::Grower(*g), *token, page.encode()?));
+        }
+        kept += items.len();
+        keep_in(db, items).await;
+    }
+    let ids: Vec<i64> = stale_units.keys().copied().collect();
+    for batch in ids.chunks(BATCH) {
+        let mut conn = db.read().await?;
+        let (rows, _) = store::units_and_rules(&mut conn, batch, &[]).await?;
+        let seasons: Vec<i32> = rows.iter().map(|(u, _)| u.season).collect::<BTreeSet<_>>().into_iter().collect();
+        let rules = crate::season::rules_for_seasons(&mut conn, &seasons).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (unit, _) in rows {
+            let token = stale_units[&unit.id];
+            let r = &rules[&unit.season];
+            let a = KeptAllocation::of(&allocate_unit_under(&mut conn, unit.clone(), r).await?, r);
+            items.push((KeepKey::Unit(unit.id), token, a.encode()?));
+        }
+        drop(conn);
+        kept += items.len();
+        keep_in(db, items).await;
+    }
+    Ok(kept)
+}
+
+/// [`refresh_stale`] in the background (after the caller's commit); a failure is logged.
+pub fn refresh_stale_later(db: &crate::db::DbPool) {
+    let db = db.clone();
+    tokio::spawn(async move {
+        match refresh_stale(&db).await {
+            Ok(n) => tracing::debug!(kept = n, "myResults: stale pages refreshed"),
+            Err(e) => tracing::warn!(error = ?e, "myResults: refreshing stale pages failed"),
+        }
+    });
 }
