@@ -28,6 +28,7 @@ mod import_bombs;
 mod input_text;
 mod limits;
 mod masking;
+mod my_results;
 mod lines;
 mod orgs;
 mod plugin_crash;

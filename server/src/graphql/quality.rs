@@ -52,7 +52,7 @@ impl Inspection {
 
 /// The inspection of a bale of `season`, judged against that season's rules.
 pub async fn load_inspection(ctx: &Context<'_>, barcode: &str, season: i32) -> Result<Option<Inspection>> {
-    let Some(row) = ctx.data_unchecked::<Batch<cotton_service::quality::InspectionsByBarcode>>().load_one(barcode.to_string()).await? else {
+    let Some(row) = ctx.data_unchecked::<Batch<cotton_service::quality::InspectionsByBarcode>>().load_one(barcode.to_string()).await?.flatten() else {
         return Ok(None);
     };
     let rules = ctx
@@ -158,11 +158,4 @@ impl QualityMutation {
         let read = || crate::upload::read_upload(ctx, &file).map(|(_, bytes)| bytes);
         Ok(cotton_service::quality::import_inspections(ctx.state(), me, read).await?.into())
     }
-}
-
-/// The grower's share in each unit holding their plots (for `myResults`).
-/// The premium shares of the roster entries `mine` (the signed-in grower's) in `units`.
-pub async fn grower_shares(ctx: &Context<'_>, mine: &[i64], units: &[cotton_service::units::UnitRow]) -> Result<Vec<PremiumShareOfUnit>> {
-    let shares = cotton_service::quality::grower_shares(ctx.state(), mine, units).await?;
-    Ok(shares.into_iter().map(|(unit, seed, share)| PremiumShareOfUnit { unit: TraceUnit(unit), seed_kg: seed.into(), share_kg: share.into() }).collect())
 }

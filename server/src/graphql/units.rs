@@ -334,22 +334,39 @@ impl UnitQuery {
 
     /// A grower's own results. Tickets, cards, bales and premium shares join this
     /// with the later parts of the platform.
+    // Read from the page kept in the database (`quality::results`).
     async fn my_results(&self, ctx: &Context<'_>, season: Option<i32>) -> Result<GrowerResults> {
         let me = ctx.principal()?;
-        let cotton_service::units::GrowerHoldings { units: rows, tickets, grower_ids: mine } = cotton_service::units::my_holdings(ctx.state(), me, season).await?;
-        // Only when selected: it allocates every unit of the grower.
-        let premium_shares = if ctx.look_ahead().field("premiumShares").exists() {
-            crate::graphql::quality::grower_shares(ctx, &mine, &rows).await?
-        } else {
-            Vec::new()
-        };
-        Ok(GrowerResults {
-            grower_ids: mine.iter().map(|id| ID(id.to_string())).collect(),
-            premium_shares,
-            units: rows.into_iter().map(TraceUnit).collect(),
-            tickets: tickets.into_iter().map(crate::graphql::tickets::Ticket).collect(),
-        })
+        // Only when selected: it needs every unit's allocation.
+        let with_shares = ctx.look_ahead().field("premiumShares").exists();
+        let page = cotton_service::quality::results::my_results(ctx.state(), me, season, with_shares).await?;
+        let premium_shares = page
+            .shares
+            .iter()
+            .map(|(unit, seed, share)| crate::graphql::quality::PremiumShareOfUnit { unit: TraceUnit(unit.clone()), seed_kg: (*seed).into(), share_kg: (*share).into() })
+            .collect();
+        let grower_ids = page.grower_ids.iter().map(|id| ID(id.to_string())).collect();
+        let units: Vec<TraceUnit> = page.units.iter().cloned().map(TraceUnit).collect();
+        let tickets = page.tickets.iter().cloned().map(crate::graphql::tickets::Ticket).collect();
+        prime_results_loaders(ctx, page).await;
+        Ok(GrowerResults { grower_ids, units, tickets, premium_shares })
     }
+}
+
+/// Feeds what the results page holds to the request's loaders, so the nested
+/// fields (a ticket's card, a card's bales, a bale's card and inspection, the
+/// season rules of its premium flag, a card's unit) answer without a statement.
+async fn prime_results_loaders(ctx: &Context<'_>, page: cotton_service::quality::results::ResultsPage) {
+    use cotton_service::cards::{CardsById, CardsByTicket};
+    use cotton_service::processing::BalesByCard;
+    use cotton_service::quality::{InspectionsByBarcode, SeasonRulesBySeason};
+    let cotton_service::quality::results::ResultsPage { units, cards, bales, inspections, rules, .. } = page;
+    ctx.data_unchecked::<Batch<UnitsById>>().feed_many(units.into_iter().map(|u| (u.id, u))).await;
+    ctx.data_unchecked::<Batch<CardsByTicket>>().feed_many(cards.iter().map(|c| (c.ticket_id, c.clone()))).await;
+    ctx.data_unchecked::<Batch<CardsById>>().feed_many(cards.into_iter().map(|c| (c.id, c))).await;
+    ctx.data_unchecked::<Batch<BalesByCard>>().feed_many(bales).await;
+    ctx.data_unchecked::<Batch<InspectionsByBarcode>>().feed_many(inspections).await;
+    ctx.data_unchecked::<Batch<SeasonRulesBySeason>>().feed_many(rules).await;
 }
 
 #[derive(InputObject)]

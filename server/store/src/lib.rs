@@ -45,6 +45,7 @@ pub mod page;
 pub mod printing;
 pub mod processing;
 pub mod quality;
+pub mod results;
 pub mod rosters;
 pub mod season;
 pub mod stats;

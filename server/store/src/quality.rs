@@ -279,15 +279,17 @@ pub async fn lint_links(conn: &mut DbConn, enterprise_id: i64, season: i32, wind
     }))
 }
 
-/// Inspections by bale barcode.
+/// Inspections by bale barcode; every key gets an answer (`None`: not inspected),
+/// so a results page can tell its loader which bales have none.
 pub struct InspectionsByBarcode;
 
 impl BatchLookup for InspectionsByBarcode {
     type Key = String;
-    type Value = InspectionRow;
+    type Value = Option<InspectionRow>;
 
-    async fn lookup(conn: &mut DbConn, keys: &[String]) -> StoreResult<HashMap<String, InspectionRow>> {
-        by_barcodes(conn, keys).await
+    async fn lookup(conn: &mut DbConn, keys: &[String]) -> StoreResult<HashMap<String, Option<InspectionRow>>> {
+        let mut found = by_barcodes(conn, keys).await?;
+        Ok(keys.iter().map(|k| (k.clone(), found.remove(k))).collect())
     }
 }
 

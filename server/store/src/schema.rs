@@ -452,3 +452,50 @@ diesel::allow_tables_to_appear_in_same_query!(
     enterprise_printers,
     inspections,
 );
+
+// myResults precomputed (migration 000012; docs/decisions.md "myResults precomputed").
+
+diesel::table! {
+    /// One row per change of an input of a grower's results page (triggers only).
+    grower_marks (id) {
+        id -> BigInt,
+        grower_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// One row per change of an input of a unit's premium allocation (triggers only).
+    unit_marks (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// A grower's results page as last computed (JSON), valid while `data_token`
+    /// equals `folded` + the grower's marks.
+    grower_results (grower_id) {
+        grower_id -> BigInt,
+        folded -> BigInt,
+        data_token -> BigInt,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// A unit's premium allocation as last computed (JSON), valid while `data_token`
+    /// equals `folded` + the unit's marks and its premium criteria are the season's.
+    unit_results (unit_id) {
+        unit_id -> BigInt,
+        folded -> BigInt,
+        data_token -> BigInt,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(grower_results, growers);
+diesel::allow_tables_to_appear_in_same_query!(grower_marks, growers);
+diesel::allow_tables_to_appear_in_same_query!(grower_marks, grower_results);
+diesel::allow_tables_to_appear_in_same_query!(unit_results, trace_units);
+diesel::allow_tables_to_appear_in_same_query!(unit_marks, trace_units);
+diesel::allow_tables_to_appear_in_same_query!(unit_marks, unit_results);

@@ -11,7 +11,6 @@ use crate::page::{Fetched, Window};
 use crate::prelude::*;
 use crate::rosters::PlotRow;
 use crate::schema::*;
-use crate::tickets::TicketRow;
 use crate::{DbConn, StoreResult};
 use cotton_domain::units::{UnitKind, UnitStatus};
 
@@ -298,43 +297,6 @@ pub async fn page(conn: &mut DbConn, filter: &UnitFilter<'_>, window: Window) ->
     Ok(db_run!(conn: {
         let total = filtered!().count().get_result(conn).await?;
         (total, crate::page_query!(conn, filtered, trace_units::id, asc, window, UnitRow::as_select()))
-    }))
-}
-
-/// The units holding a live plot of a grower with this mobile, in id order.
-pub async fn units_of_phone(conn: &mut DbConn, phone: &str, season: Option<i32>) -> StoreResult<Vec<UnitRow>> {
-    Ok(db_run!(conn: {
-        let mut q = trace_units::table
-            .filter(exists(
-                unit_plots::table
-                    .inner_join(plots::table.inner_join(growers::table))
-                    .filter(unit_plots::unit_id.eq(trace_units::id))
-                    .filter(unit_plots::released_at.is_null())
-                    .filter(growers::phone.eq(phone)),
-            ))
-            .order(trace_units::id)
-            .select(UnitRow::as_select())
-            .into_boxed();
-        if let Some(s) = season {
-            q = q.filter(trace_units::season.eq(s));
-        }
-        q.load(conn).await?
-    }))
-}
-
-/// The weigh tickets of growers with this mobile, in id order (`myResults`).
-pub async fn tickets_of_phone(conn: &mut DbConn, phone: &str, season: Option<i32>) -> StoreResult<Vec<TicketRow>> {
-    Ok(db_run!(conn: {
-        let mut q = tickets::table
-            .inner_join(growers::table)
-            .filter(growers::phone.eq(phone))
-            .order(tickets::id)
-            .select(TicketRow::as_select())
-            .into_boxed();
-        if let Some(s) = season {
-            q = q.filter(tickets::season.eq(s));
-        }
-        q.load(conn).await?
     }))
 }
 

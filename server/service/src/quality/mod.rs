@@ -2,6 +2,7 @@
 //! season's criteria, and its allocation to the growers of a unit (rules §9).
 
 pub mod reports;
+pub mod results;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,7 +48,14 @@ pub async fn import_inspections(state: &AppState, me: &Principal, file: impl FnO
     }
     let rows = crate::files::read_table(file()?, &INSPECTION_HEADER)?;
     let mut conn = state.db.write().await?;
-    import(&mut conn, &rows).await
+    let report = import(&mut conn, &rows).await?;
+    drop(conn);
+    // Publishing inspection results changes the pages of every grower whose bales
+    // they cover, who sign in next: have their pages ready (docs/decisions.md).
+    if report.created + report.updated > 0 {
+        results::refresh_stale_later(&state.db);
+    }
+    Ok(report)
 }
 
 /// Imports inspection results: created / updated / skipped (identical) / failed
@@ -147,23 +155,28 @@ pub struct UnitAllocation {
     pub legal_person_kg: Option<Decimal>,
 }
 
+/// The aggregate of a unit's bales (with their inspections) under `rules`.
+fn aggregate_of(unit_bales: &[(Dec, Option<InspectionRow>)], rules: &cotton_domain::season::SeasonRules) -> UnitAggregate {
+    let (mut premium_kg, mut lint_total, mut premium_bales) = (Decimal::ZERO, Decimal::ZERO, 0i64);
+    for (kg, i) in unit_bales {
+        let i = i.as_ref();
+        let w = lint_kg(kg.0, i);
+        lint_total += w;
+        if i.is_some_and(|i| i.premium(rules)) {
+            premium_kg += w;
+            premium_bales += 1;
+        }
+    }
+    UnitAggregate { premium_kg, lint_kg: lint_total, bales: unit_bales.len() as i64, premium_bales }
+}
+
 /// Computes the aggregate from the unit's bales joined with their inspections.
 async fn compute_aggregate(conn: &mut DbConn, unit: &UnitRow) -> AppResult<UnitAggregate> {
     let rules = crate::season::rules_for(conn, unit.season).await?;
     // The unit's bales with their inspections in one query (a join on the unique
     // barcode, instead of looking the barcodes up again in chunks).
     let unit_bales = store::unit_bales_with_inspections(conn, unit.id).await?;
-    let (mut premium_kg, mut lint_total, mut premium_bales) = (Decimal::ZERO, Decimal::ZERO, 0i64);
-    for (kg, i) in &unit_bales {
-        let i = i.as_ref();
-        let w = lint_kg(kg.0, i);
-        lint_total += w;
-        if i.is_some_and(|i| i.premium(&rules)) {
-            premium_kg += w;
-            premium_bales += 1;
-        }
-    }
-    Ok(UnitAggregate { premium_kg, lint_kg: lint_total, bales: unit_bales.len() as i64, premium_bales })
+    Ok(aggregate_of(&unit_bales, &rules))
 }
 
 /// The unit's aggregate: from `cache` when it holds the unit at the row's
@@ -186,6 +199,19 @@ pub async fn unit_aggregate(conn: &mut DbConn, cache: Option<&AggregateCache>, u
 /// (see [`unit_aggregate`]); the seed cotton per grower is read every time.
 pub async fn allocate_unit(conn: &mut DbConn, cache: Option<&AggregateCache>, unit: UnitRow) -> AppResult<UnitAllocation> {
     let agg = unit_aggregate(conn, cache, &unit).await?;
+    split(conn, unit, agg).await
+}
+
+/// [`allocate_unit`] with premium judged by `rules` (the unit's season's, as the
+/// caller read them), computed from the tables (no cache): what `myResults` keeps.
+pub async fn allocate_unit_under(conn: &mut DbConn, unit: UnitRow, rules: &cotton_domain::season::SeasonRules) -> AppResult<UnitAllocation> {
+    let unit_bales = store::unit_bales_with_inspections(conn, unit.id).await?;
+    let agg = aggregate_of(&unit_bales, rules);
+    split(conn, unit, agg).await
+}
+
+/// The split of a unit's aggregate over its growers' seed cotton on carded tickets.
+async fn split(conn: &mut DbConn, unit: UnitRow, agg: UnitAggregate) -> AppResult<UnitAllocation> {
     let seeds_rows = store::unit_carded_seed(conn, unit.id).await?;
     let mut seeds: BTreeMap<i64, Decimal> = BTreeMap::new();
     for (g, gross, tare) in seeds_rows {
@@ -235,23 +261,4 @@ pub async fn premium_allocation(state: &AppState, me: &Principal, unit_id: crate
         alloc.shares.retain(|(g, _, _)| mine.contains(g));
     }
     Ok(alloc)
-}
-
-/// The premium shares of the roster entries `mine` (the signed-in grower's) in
-/// `units`: (unit, their seed cotton, their premium share) where they delivered.
-pub async fn grower_shares(state: &AppState, mine: &[i64], units: &[UnitRow]) -> AppResult<Vec<(UnitRow, Decimal, Decimal)>> {
-    let mut conn = state.db.read().await?;
-    let mut out = Vec::new();
-    for unit in units {
-        let alloc = allocate_unit(&mut conn, Some(&state.quality), unit.clone()).await?;
-        let (seed, share) = alloc
-            .shares
-            .iter()
-            .filter(|(g, _, _)| mine.contains(g))
-            .fold((Decimal::ZERO, Decimal::ZERO), |(s, q), (_, sg, qg)| (s + sg, q + qg));
-        if seed > Decimal::ZERO {
-            out.push((unit.clone(), seed, share));
-        }
-    }
-    Ok(out)
 }

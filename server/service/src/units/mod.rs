@@ -86,24 +86,3 @@ pub async fn visible_units(state: &AppState, me: &Principal, filter: &UnitListin
     let mut conn = state.db.read().await?;
     Ok(store::page(&mut conn, &filter, window).await?)
 }
-
-/// What a grower holds in a season (all seasons when `None`): the units holding
-/// their plots, their tickets, and their roster entries.
-pub struct GrowerHoldings {
-    pub units: Vec<UnitRow>,
-    pub tickets: Vec<cotton_store::tickets::TicketRow>,
-    pub grower_ids: Vec<i64>,
-}
-
-/// `myResults`: only a grower asks for their own holdings (found by mobile).
-pub async fn my_holdings(state: &AppState, me: &Principal, season: Option<i32>) -> AppResult<GrowerHoldings> {
-    if me.role != Role::Grower {
-        return Err(AppError::Forbidden("仅种植者可查询本人结果".into()));
-    }
-    let phone = me.phone.clone().unwrap_or_default();
-    let mut conn = state.db.read().await?;
-    let units = store::units_of_phone(&mut conn, &phone, season).await?;
-    let tickets = store::tickets_of_phone(&mut conn, &phone, season).await?;
-    let grower_ids = crate::rosters::growers_by_phone(&mut conn, &phone).await?.into_iter().map(|g| g.id).collect();
-    Ok(GrowerHoldings { units, tickets, grower_ids })
-}
