@@ -189,6 +189,14 @@ pub async fn run(host: &dyn Host, opts: Options) -> anyhow::Result<()> {
     let phase = Phase::start("inspections", n_bales);
     ents = g.each_enterprise(ents, &phase, Step::Inspections, &ctx).await?;
     phases.push(phase.finish());
+    // What the server does after an inspection import (quality::import_inspections):
+    // the growers' results pages and units' allocations are computed and kept,
+    // so growers signing in after the results are published find them ready.
+    let phase = Phase::start("results pages", 1);
+    let kept = cotton_service::quality::results::refresh_stale(&state.db).await.map_err(app)?;
+    phase.add(1);
+    phases.push(phase.finish());
+    tracing::info!(kept, "results pages kept");
     let growers = ctx.growers.clone();
     let reserve_files = ctx.reserve_files.clone();
 
