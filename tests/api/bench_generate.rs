@@ -184,7 +184,7 @@ async fn generate_and_use(backend: Backend) {
     let out = db.generate(&manifest_path);
     assert!(out.status.success(), "bench generate failed: {}", stdout_of(&out));
     let log = String::from_utf8_lossy(&out.stdout).to_string();
-    for phase in ["orgs", "accounts", "rosters", "units", "tickets", "cards", "lines", "uploads", "inspections", "tokens"] {
+    for phase in ["orgs", "accounts", "rosters", "units", "tickets", "cards", "lines", "uploads", "inspections", "results pages", "tokens"] {
         assert!(log.contains(&format!("[{phase}] done:")), "phase {phase} reported with its rate:\n{log}");
     }
     let m: Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
@@ -225,7 +225,7 @@ async fn generate_and_use(backend: Backend) {
     }
     assert_eq!(db.count("trace_cards", "WHERE status = 'PRINTED'").await, n("cardsReservedFiles") + n("cardsReservedVi"));
     let phases: Vec<&str> = m["phases"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(phases, ["orgs", "accounts", "rosters", "units", "tickets", "cards", "lines", "uploads", "inspections", "tokens"]);
+    assert_eq!(phases, ["orgs", "accounts", "rosters", "units", "tickets", "cards", "lines", "uploads", "inspections", "results pages", "tokens"]);
     assert_eq!(m["phases"][7]["rows"].as_i64(), Some(n("bales")));
 
     // The tokens and samples work against a real server.
