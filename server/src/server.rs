@@ -32,8 +32,7 @@ pub async fn build_state(config: Config, db: DbPool) -> anyhow::Result<ServerSta
         "driver plugins"
     );
     let ticket_commits = cotton_service::tickets::start_commits(db.clone(), bus.clone());
-    let bale_commits = cotton_service::processing::start_bale_commits(db.clone(), bus.clone());
-    let app = AppState { db, bus, keys, sms, plugins, quality: Default::default(), ticket_commits, bale_commits };
+    let app = AppState { db, bus, keys, sms, plugins, quality: Default::default(), ticket_commits };
     Ok(ServerState { app, config: Arc::new(config) })
 }
 

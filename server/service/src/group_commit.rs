@@ -9,8 +9,8 @@
 //! requests queue while the committers are busy and the next batch takes all of
 //! them (up to `max_batch`).
 //!
-//! The committers' types live here, their writing in the areas (`tickets`,
-//! `processing`), so that `AppState` can hold them without depending on the areas.
+//! The committers' types live here, their writing in the areas (`tickets`), so
+//! that `AppState` can hold them without depending on the areas.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -88,18 +88,3 @@ impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
 
 /// First uploads of tickets in group commit (started by `tickets::start_commits`).
 pub type TicketCommits = GroupCommit<cotton_store::tickets::FirstUpload, AppResult<Option<cotton_store::tickets::TicketRow>>>;
-
-/// Online VI bales in group commit (started by `processing::start_bale_commits`).
-pub type BaleCommits = GroupCommit<BaleJob, AppResult<RecordedBale>>;
-
-/// A `recordBale` waiting for its group commit: the line, the bale, when it was pressed.
-#[derive(Clone)]
-pub struct BaleJob {
-    pub line: cotton_store::lines::LineRow,
-    pub event: cotton_domain::processing::ProcessingEvent,
-    pub at: chrono::DateTime<chrono::Utc>,
-}
-
-/// What a recorded bale answers: the bale, the card it finished (if it did),
-/// the line's queue after it.
-pub type RecordedBale = (cotton_store::processing::BaleRow, Option<String>, cotton_domain::line::LineState);

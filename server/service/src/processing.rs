@@ -24,7 +24,6 @@ use crate::cards::CardRow;
 use crate::db::{DbConn, Dec};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, EventTopic};
-use crate::group_commit::{BaleCommits, BaleJob, RecordedBale};
 use crate::lines::LineRow;
 use crate::state::AppState;
 use crate::tx::{Tx, retry_contended};
@@ -551,93 +550,10 @@ pub async fn record_bale(
     }
     validate_weight_kg(net_kg, "棉包净重")?;
     let event = ProcessingEvent::BalePressed { barcode: barcode.trim().to_string(), net_kg, moisture_pct, card_no: None };
-    let job = BaleJob { line: line.clone(), event, at: pressed_at };
-    // Group commit: bales of several lines share one transaction; a bale that
-    // lost a race on its line runs again in a later batch.
-    let (bale, finished, queue) = retry_contended(|| async { state.bale_commits.submit(job.clone()).await? }).await?;
-    Ok((line, bale, finished, queue))
-}
-
-type OnlineAnswer = AppResult<RecordedBale>;
-
-/// Online VI bales (`recordBale`) in group commit (docs/decisions.md "Group
-/// commit"): the bales waiting at one moment, of any lines, are applied in one
-/// transaction, each in its own savepoint (its refusal or lost race is its own
-/// answer), and answered after that commit.
-pub fn start_bale_commits(db: crate::db::DbPool, bus: crate::events::EventBus) -> BaleCommits {
-    let committers = match db {
-        crate::db::DbPool::Sqlite { .. } => 1,
-        crate::db::DbPool::Postgres { .. } => 4,
-    };
-    crate::group_commit::GroupCommit::start(committers, 64, move |batch| {
-        let (db, bus) = (db.clone(), bus.clone());
-        async move { write_online_batch(&db, &bus, batch).await }
-    })
-}
-
-/// Applies a batch of online operations in one transaction, in line order,
-/// keeping each line's operations in arrival order; the lines' states are
-/// locked first, in that order, so two committers sharing a line cannot
-/// deadlock over a unit or card both touch (a deadlock that still happens is
-/// retried like a lost race). Should the transaction fail, each runs alone.
-async fn write_online_batch(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: Vec<BaleJob>) -> Vec<OnlineAnswer> {
-    let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_by_key(|&i| batch[i].line.id);
-    if batch.len() > 1 {
-        match online_batch_once(db, bus, &batch, &order).await {
-            Ok(answers) => return answers,
-            Err(e) => tracing::info!(error = ?e, bales = batch.len(), "a group commit of online operations failed; running them one by one"),
-        }
+    match run_online(state, &line, event, pressed_at).await? {
+        (Outcome::Bale { bale, finished }, queue) => Ok((line, bale, finished, queue)),
+        _ => Err(AppError::internal("bale without outcome")),
     }
-    let mut answers = Vec::with_capacity(batch.len());
-    for i in 0..batch.len() {
-        let one = online_batch_once(db, bus, &batch[i..=i], &[0]).await;
-        answers.push(one.and_then(|mut a| a.pop().unwrap_or_else(|| Err(AppError::internal("no answer")))));
-    }
-    answers
-}
-
-/// One transaction for `batch` applied in `order`; `Err` only when the
-/// transaction itself failed (each job's own failure is its answer).
-async fn online_batch_once(db: &crate::db::DbPool, bus: &crate::events::EventBus, batch: &[BaleJob], order: &[usize]) -> AppResult<Vec<OnlineAnswer>> {
-    let mut conn = db.write().await?;
-    let mut tx = Tx::begin_on(bus, &mut conn).await?;
-    let mut answers: Vec<Option<OnlineAnswer>> = (0..batch.len()).map(|_| None).collect();
-    let mut lines: Vec<i64> = order.iter().map(|&i| batch[i].line.id).collect();
-    lines.dedup();
-    let mut outcome = store::lock_line_states(tx.conn(), &lines).await.map_err(AppError::from);
-    for &i in order {
-        if outcome.is_err() {
-            break;
-        }
-        let job = &batch[i];
-        if let Err(e) = tx.conn().begin().await {
-            outcome = Err(AppError::from(e));
-            break;
-        }
-        let applied: OnlineAnswer = async {
-            let mut work = Work::load(tx.conn(), job.line.clone()).await?;
-            let record = ProcessingRecord { seq: (work.last_seq + 1) as u64, at: job.at, event: job.event.clone() };
-            let Outcome::Bale { bale, finished } = work.apply(tx.conn(), &record, "ONLINE").await? else {
-                return Err(AppError::internal("bale without outcome"));
-            };
-            work.save(&mut tx).await?;
-            Ok((bale, finished, work.state))
-        }
-        .await;
-        let ended = match &applied {
-            Ok(_) => tx.conn().commit().await,
-            Err(_) => tx.conn().rollback().await,
-        };
-        // A unique violation: a concurrent request took the sequence number or barcode first.
-        answers[i] = Some(applied.map_err(|e: AppError| if e.is_unique_violation() { AppError::Contended(LINE_BUSY.into()) } else { e }));
-        if let Err(e) = ended {
-            outcome = Err(AppError::from(e));
-            break;
-        }
-    }
-    tx.finish(outcome).await?;
-    Ok(answers.into_iter().map(|a| a.unwrap_or_else(|| Err(AppError::internal("online operation not run")))).collect())
 }
 
 /// `endCurrentCard`: "结束" — ends the head card by hand.

@@ -22,6 +22,4 @@ pub struct AppState {
     pub quality: Arc<crate::aggregate_cache::AggregateCache>,
     /// First uploads of tickets, written in group-commit batches (`tickets::start_commits`).
     pub ticket_commits: crate::group_commit::TicketCommits,
-    /// Online VI bales, written in group-commit batches (`processing::start_bale_commits`).
-    pub bale_commits: crate::group_commit::BaleCommits,
 }

@@ -140,26 +140,6 @@ pub async fn save_line_state(
     }))
 }
 
-/// PostgreSQL, inside a group-commit transaction: locks the states of these
-/// lines in line order before any bale is applied, so that two batches sharing
-/// a line queue there holding nothing else (taking the line locks one job at a
-/// time, then a shared unit's or card's, deadlocked). SQLite has one writer:
-/// nothing to do.
-pub async fn lock_line_states(conn: &mut DbConn, line_ids: &[i64]) -> StoreResult<()> {
-    if let DbConn::Postgres(c) = conn {
-        use diesel_async::RunQueryDsl;
-        let c: &mut crate::PgConn = c;
-        let _: Vec<i64> = line_states::table
-            .filter(line_states::line_id.eq_any(line_ids))
-            .order(line_states::line_id)
-            .select(line_states::line_id)
-            .for_update()
-            .load(c)
-            .await?;
-    }
-    Ok(())
-}
-
 /// (unit id, its regiment) of these units.
 pub async fn unit_regiments(conn: &mut DbConn, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
     Ok(db_run!(conn: {
