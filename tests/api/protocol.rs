@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::*;
 
-both_backends!(request_errors_and_depth, websocket_refusals, chunked_bodies);
+both_backends!(request_errors_and_depth, websocket_refusals, chunked_bodies, websocket_message_is_bounded);
 
 async fn request_errors_and_depth(backend: Backend) {
     let srv = TestServer::start(backend, Opts::default()).await;
@@ -208,4 +208,32 @@ async fn chunked_bodies(backend: Backend) {
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("请求体过大"), "{r}");
     // The server is fine afterwards.
     assert_eq!(srv.ok(None, "{ errorCodes }", json!({})).await["errorCodes"].as_array().map(Vec::len), Some(17));
+}
+
+/// A WebSocket message over 1 MiB (a subscription is a GraphQL operation, not a
+/// file) closes that socket; the server goes on serving others.
+async fn websocket_message_is_bounded(backend: Backend) {
+    let srv = TestServer::start(backend, Opts::default()).await;
+    let admin = srv.admin_token().await;
+    let mut c = srv.ws(WsProto::TransportWs, Some(&admin)).await;
+    let big = format!("subscription {{ events {{ topic }} }} # {}", "x".repeat(2 << 20));
+    c.start("1", &big, json!({})).await;
+    let mut closed = false;
+    for _ in 0..5 {
+        match c.recv().await {
+            WsMsg::Closed(_) => {
+                closed = true;
+                break;
+            }
+            WsMsg::Timeout => break,
+            _ => continue,
+        }
+    }
+    assert!(closed, "a 2 MiB message closes the socket");
+    // Others are still served, subscriptions included.
+    let mut ok = srv.subscribe(WsProto::TransportWs, &admin, "subscription { events(topics: [ORG_CREATED]) { topic } }", json!({})).await;
+    let t = setup_tree(&srv).await;
+    srv.create_org(&t.admin, "COMPANY", "R121-09", "九连", Some(&t.regiment_a)).await;
+    assert_eq!(ok.next_event().await["topic"], "ORG_CREATED");
+    ok.close().await;
 }
