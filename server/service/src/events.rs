@@ -95,17 +95,11 @@ pub async fn write_events(conn: &mut DbConn, events: &[Event]) -> StoreResult<()
 }
 
 /// How long the outbox keeps events for subscribers that reconnect, and how
-/// often it is pruned.
+/// often it is pruned (the API's configuration holds the defaults).
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
     pub keep: Duration,
     pub prune_every: Duration,
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        Retention { keep: Duration::from_secs(7 * 24 * 3600), prune_every: Duration::from_secs(600) }
-    }
 }
 
 /// Page size of outbox reads (fan-out and replay).
@@ -270,8 +264,7 @@ async fn sequence_loop(url: String, committed: Arc<Notify>) {
 
 async fn prune_loop(db: DbPool, retention: Retention) {
     loop {
-        let keep = chrono::Duration::from_std(retention.keep).unwrap_or(chrono::Duration::days(7));
-        let before = (Utc::now() - keep).naive_utc();
+        let before = (Utc::now() - chrono::Duration::seconds(retention.keep.as_secs() as i64)).naive_utc();
         let pruned = async {
             let mut conn = db.write().await?;
             cotton_store::events::prune(&mut conn, before).await

@@ -320,17 +320,17 @@ pub async fn insert_first_many(conn: &mut DbConn, batch: &[FirstUpload]) -> Stor
     let key = |t: &NewTicket| (t.enterprise_id, t.season, t.ticket_no.clone());
     // The first of a number in the batch goes in; a later one is a resend.
     let mut first_of: std::collections::HashMap<(i64, i32, String), usize> = std::collections::HashMap::new();
-    let firsts: Vec<usize> = (0..batch.len()).filter(|&i| *first_of.entry(key(&batch[i].ticket)).or_insert(i) == i).collect();
+    let is_first: Vec<bool> = (0..batch.len()).map(|i| *first_of.entry(key(&batch[i].ticket)).or_insert(i) == i).collect();
     let DbConn::Postgres(c) = conn else {
         let mut out = Vec::with_capacity(batch.len());
         for (i, up) in batch.iter().enumerate() {
-            out.push(if firsts.contains(&i) { insert_first(conn, &up.ticket, &up.plot_ids, &up.event).await? } else { None });
+            out.push(if is_first[i] { insert_first(conn, &up.ticket, &up.plot_ids, &up.event).await? } else { None });
         }
         return Ok(out);
     };
     use diesel_async::RunQueryDsl;
     let c: &mut PgConn = c;
-    let tickets: Vec<&NewTicket> = firsts.iter().map(|&i| &batch[i].ticket).collect();
+    let tickets: Vec<&NewTicket> = batch.iter().zip(&is_first).filter(|(_, f)| **f).map(|(up, _)| &up.ticket).collect();
     let inserted: Vec<TicketRow> = diesel::insert_into(tickets::table)
         .values(tickets)
         .on_conflict((tickets::enterprise_id, tickets::season, tickets::ticket_no))
@@ -344,7 +344,7 @@ pub async fn insert_first_many(conn: &mut DbConn, batch: &[FirstUpload]) -> Stor
     let mut plot_rows = Vec::new();
     let mut events = Vec::new();
     for (i, up) in batch.iter().enumerate() {
-        let row = if firsts.contains(&i) { by_key.remove(&key(&up.ticket)) } else { None };
+        let row = if is_first[i] { by_key.remove(&key(&up.ticket)) } else { None };
         if let Some(r) = &row {
             plot_rows.extend(up.plot_ids.iter().map(|p| (ticket_plots::ticket_id.eq(r.id), ticket_plots::plot_id.eq(*p))));
             events.push(up.event.clone());
