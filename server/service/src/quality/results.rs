@@ -151,7 +151,7 @@ pub async fn my_results(state: &AppState, me: &Principal, season: Option<i32>, w
         }
     }
     drop(conn);
-    keep(state, to_keep).await;
+    keep(&state.db, to_keep).await;
 
     let mut page = ResultsPage {
         grower_ids,
@@ -189,11 +189,7 @@ enum KeepKey {
 /// Keeps what this read computed (on the write connection, after the read one is
 /// returned to the pool). A failure only costs the next read a recomputation:
 /// logged, not answered.
-async fn keep(state: &AppState, items: Vec<(KeepKey, i64, String)>) {
-    keep_in(&state.db, items).await
-}
-
-async fn keep_in(db: &crate::db::DbPool, items: Vec<(KeepKey, i64, String)>) {
+async fn keep(db: &crate::db::DbPool, items: Vec<(KeepKey, i64, String)>) {
     if items.is_empty() {
         return;
     }
@@ -448,7 +444,7 @@ pub async fn refresh_stale(db: &crate::db::DbPool) -> AppResult<usize> {
             items.push((KeepKey::Grower(*g), *token, page.encode()?));
         }
         kept += items.len();
-        keep_in(db, items).await;
+        keep(db, items).await;
     }
     let ids: Vec<i64> = stale_units.keys().copied().collect();
     for batch in ids.chunks(BATCH) {
@@ -465,7 +461,7 @@ pub async fn refresh_stale(db: &crate::db::DbPool) -> AppResult<usize> {
         }
         drop(conn);
         kept += items.len();
-        keep_in(db, items).await;
+        keep(db, items).await;
     }
     Ok(kept)
 }
